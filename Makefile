@@ -1,0 +1,78 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# cipc top-level Makefile. `make help` lists the targets.
+
+TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+BUILD := $(TOP)/build
+SHELL := /bin/bash
+
+# The running kernel, or KVER=... / KDIR=... for another installed one.
+KVER ?= $(shell uname -r)
+KDIR ?= /lib/modules/$(KVER)/build
+
+# Kernels of the test matrix (tests/vm/flavours); FLAVOURS="6.1" for one.
+FLAVOURS ?= $(shell awk '!/^\#/ && NF { print $$1 }' $(TOP)/tests/vm/flavours)
+# The kernel `make demo` boots.
+DEMO_KERNEL ?= 6.12
+
+CC ?= gcc
+CFLAGS ?= -O2 -g
+WARNFLAGS := -std=gnu11 -Wall -Wextra -Werror
+
+# Debian packages the project needs; `make deps` installs them.
+DEPS := build-essential pkg-config check libkmod-dev sparse kmod \
+	libelf-dev bc flex bison dwarves \
+	qemu-system-x86 busybox-static cpio xz-utils zstd debootstrap
+
+.PHONY: all help userspace module module-% check lint demo deps clean
+
+all: userspace
+	@if [ -d "$(KDIR)" ]; then $(MAKE) module; \
+	else echo "make: no kernel headers in $(KDIR): module not built" \
+		"(install linux-headers-$(KVER), or KVER=/KDIR=)"; fi
+
+help:
+	@echo "make              user-space programs, and cipc.ko for the running kernel"
+	@echo "make module       cipc.ko for KVER=$(KVER) (KDIR=$(KDIR))"
+	@echo "make module-F     cipc.ko for a test kernel F: $(FLAVOURS)"
+	@echo "make demo         boot a throwaway VM ($(DEMO_KERNEL)) and show a waiter released"
+	@echo "make check        lint, then every suite on every kernel: $(FLAVOURS)"
+	@echo "make lint         checkpatch --strict on the driver and uapi"
+	@echo "make deps         install the Debian packages the project needs"
+
+include $(TOP)/tests/driver/driver.mk
+
+userspace: $(BUILD)/tests/cipc-driver-tests
+
+module:
+	@test -d "$(KDIR)" || { echo "make: no kernel headers in $(KDIR)" \
+		"(install linux-headers-$(KVER))" >&2; exit 1; }
+	$(TOP)/scripts/build-module --kdir $(KDIR) $(BUILD)/mod/host
+
+module-%: $(BUILD)/.deps
+	$(TOP)/scripts/build-module $*
+
+lint: $(BUILD)/.deps
+	$(TOP)/scripts/checkpatch $(wildcard $(TOP)/driver/*.[ch]) \
+		$(TOP)/driver/compat/compat.h $(TOP)/uapi/linux/cipc.h \
+		| tee $(BUILD)/checkpatch.log
+	@! grep -q '^[^ ]*:[0-9]*: ' $(BUILD)/checkpatch.log
+
+check: $(BUILD)/.deps lint userspace
+	$(TOP)/tests/check $(FLAVOURS)
+
+demo: $(BUILD)/.deps
+	$(TOP)/scripts/build-module $(DEMO_KERNEL)
+	$(TOP)/tests/vm/run --kernel $(DEMO_KERNEL) -- $(TOP)/scripts/demo
+
+deps:
+	$(TOP)/scripts/deps --install $(DEPS)
+
+# Installs what is missing (needs root or sudo) the first time, then only
+# checks; the stamp is renewed when the package list changes.
+$(BUILD)/.deps: $(TOP)/Makefile $(TOP)/scripts/deps
+	$(TOP)/scripts/deps $(DEPS)
+	@mkdir -p $(BUILD) && touch $@
+
+clean:
+	rm -rf $(BUILD)/mod $(BUILD)/tests $(BUILD)/vm

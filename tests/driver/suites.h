@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The suites of cipc-driver-tests. Suite "X" lives in test_X.c; main.c runs
+ * them in the order of this list (params last: it reloads the module).
+ */
+#ifndef CIPC_DRIVER_TESTS_SUITES_H
+#define CIPC_DRIVER_TESTS_SUITES_H
+
+#include <check.h>
+
+Suite *basic_suite(void);	/* test_basic.c */
+Suite *signal_suite(void);	/* test_signal.c: complete vs complete_all */
+Suite *message_suite(void);	/* test_message.c */
+Suite *blocking_suite(void);	/* test_blocking.c */
+Suite *signals_suite(void);	/* test_signals.c: POSIX signals vs waits */
+Suite *poll_suite(void);	/* test_poll.c */
+Suite *reinit_race_suite(void);	/* test_reinit_race.c */
+Suite *badinput_suite(void);	/* test_badinput.c */
+Suite *stats_suite(void);	/* test_stats.c */
+Suite *params_suite(void);	/* test_params.c: reloads the module */
+
+#endif /* CIPC_DRIVER_TESTS_SUITES_H */

@@ -1,0 +1,433 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Suite "params": module parameters. Runs last: it unloads and reloads the
+ * cipc module (delete_module/finit_module on $CIPC_KO), then restores it
+ * with the parameters it found, so that the runner's final rmmod works.
+ *
+ *  - channels (1..256, default 4) and msg_max (1..4096, default 256): out of
+ *    range values make the load fail with EINVAL and log a kernel line with
+ *    "cipc:" and the parameter's name;
+ *  - channels=N creates exactly N /dev/cipc* nodes and /sys/class/cipc
+ *    entries; a fresh channel is at generation 0, count 0, mode one;
+ *  - msg_max is enforced.
+ *
+ * Needs root and CIPC_KO; without them every test fails (not skipped: the
+ * runner is expected to provide both).
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE	/* also set by driver.mk */
+#endif
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "suites.h"
+#include "util.h"
+
+#define MODULE_NAME	"cipc"
+#define MODULE_SYSFS	"/sys/module/" MODULE_NAME
+#define DEFAULT_CHANNELS	4
+#define DEFAULT_MSG_MAX		256
+/* Loading/unloading 256 channels under TCG with udev can take a while. */
+#define MODULE_SETTLE_MS	15000
+
+/*
+ * The module's state before the suite ran. Set by the unchecked setup, in
+ * the runner process, before the test processes are forked from it: the
+ * only state shared across this suite's tests, as Check forces it.
+ */
+static struct {
+	bool recorded;
+	bool loaded;
+	unsigned int channels;
+	unsigned int msg_max;
+} orig;
+
+static bool module_loaded(void)
+{
+	return access(MODULE_SYSFS, F_OK) == 0;
+}
+
+/* A parameter as a number, without assertions: false if unreadable. */
+static bool param_value(const char *name, unsigned int *val)
+{
+	char path[128], buf[32], *end;
+	unsigned long v;
+
+	snprintf(path, sizeof(path), CIPC_PARAM_DIR "/%s", name);
+	if (read_file_str(path, buf, sizeof(buf)) != 0)
+		return false;
+	errno = 0;
+	v = strtoul(buf, &end, 10);
+	if (errno || end == buf || *end)
+		return false;
+	*val = (unsigned int)v;
+	return true;
+}
+
+/* delete_module(cipc), retrying while the module is still in use. */
+static int module_unload(void)
+{
+	uint64_t deadline = now_ms() + MODULE_SETTLE_MS;
+
+	for (;;) {
+		if (syscall(SYS_delete_module, MODULE_NAME, O_NONBLOCK) == 0)
+			break;
+		if (errno == ENOENT)
+			return 0;
+		if ((errno != EBUSY && errno != EAGAIN) ||
+		    now_ms() >= deadline)
+			return -errno;
+		sleep_ms(10);
+	}
+	while (module_loaded()) {
+		if (now_ms() >= deadline)
+			return -EBUSY;
+		sleep_ms(10);
+	}
+	return 0;
+}
+
+/* finit_module($CIPC_KO, params): 0 or -errno. */
+static int module_load(const char *params)
+{
+	const char *ko = getenv("CIPC_KO");
+	int fd, ret, err = 0;
+
+	if (!ko || !*ko)
+		return -ENOENT;
+	fd = open(ko, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = (int)syscall(SYS_finit_module, fd, params, 0);
+	if (ret != 0)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+/* Wait until /dev and /sys/class/cipc show exactly n channels. */
+static bool nodes_settle(unsigned int n)
+{
+	uint64_t deadline = now_ms() + MODULE_SETTLE_MS;
+
+	for (;;) {
+		if (count_numbered("/dev", "cipc") == n &&
+		    count_numbered("/sys/class/cipc", "cipc") == n)
+			return true;
+		if (now_ms() >= deadline)
+			return false;
+		sleep_ms(10);
+	}
+}
+
+/* Bring the module back as the suite found it: 0 or -errno. */
+static int module_restore(void)
+{
+	char params[64];
+	unsigned int ch, mm;
+	int err;
+
+	if (!orig.recorded)
+		return 0;
+	if (orig.loaded == module_loaded() &&
+	    (!orig.loaded || (param_value("channels", &ch) &&
+			      param_value("msg_max", &mm) &&
+			      ch == orig.channels && mm == orig.msg_max)))
+		return 0;
+	err = module_unload();
+	if (err || !orig.loaded)
+		return err;
+	snprintf(params, sizeof(params), "channels=%u msg_max=%u",
+		 orig.channels, orig.msg_max);
+	err = module_load(params);
+	if (err)
+		return err;
+	return nodes_settle(orig.channels) ? 0 : -ETIMEDOUT;
+}
+
+static void params_record(void)
+{
+	orig.loaded = module_loaded();
+	orig.recorded = !orig.loaded ||
+			(param_value("channels", &orig.channels) &&
+			 param_value("msg_max", &orig.msg_max));
+	if (!orig.recorded)
+		fprintf(stderr, "params: cannot read the module's parameters; "
+			"the module will not be reloaded\n");
+}
+
+static void params_restore(void)
+{
+	int err = module_restore();
+
+	if (err)
+		fprintf(stderr, "params: RESTORING THE CIPC MODULE FAILED: %s "
+			"(channels=%u msg_max=%u)\n", errname(-err),
+			orig.channels, orig.msg_max);
+}
+
+static void params_prerequisites(void)
+{
+	const char *ko = getenv("CIPC_KO");
+
+	ck_assert_msg(geteuid() == 0, "the params suite must run as root");
+	ck_assert_msg(ko && *ko, "CIPC_KO is not set: the params suite needs "
+		      "the path of the cipc.ko that was loaded");
+	ck_assert_msg(access(ko, R_OK) == 0, "CIPC_KO=%s: %s", ko,
+		      errname(errno));
+	ck_assert_msg(orig.recorded, "the module's parameters could not be "
+		      "read at the start of the suite");
+}
+
+/* Reload with params; check the parameters and the nodes. */
+static void load_ok(const char *params, unsigned int channels,
+		    unsigned int msg_max)
+{
+	int err;
+
+	err = module_unload();
+	ck_assert_msg(err == 0, "unloading cipc: %s", errname(-err));
+	err = module_load(params);
+	ck_assert_msg(err == 0, "loading cipc with \"%s\": %s", params,
+		      errname(-err));
+	ck_assert_uint_eq(param_channels(), channels);
+	ck_assert_uint_eq(param_msg_max(), msg_max);
+	ck_assert_msg(nodes_settle(channels), "\"%s\": %u /dev/cipc* nodes "
+		      "and %u /sys/class/cipc entries, expected %u", params,
+		      count_numbered("/dev", "cipc"),
+		      count_numbered("/sys/class/cipc", "cipc"), channels);
+}
+
+/* /dev/kmsg positioned after the last record. */
+static int kmsg_open_at_end(void)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	ck_assert_msg(fd >= 0, "open(/dev/kmsg): %s", errname(errno));
+	ck_assert_msg(lseek(fd, 0, SEEK_END) >= 0, "lseek(/dev/kmsg): %s",
+		      errname(errno));
+	return fd;
+}
+
+/* A kernel log record since kmsg_open_at_end() holding a and b. */
+static bool kmsg_find(int fd, const char *a, const char *b, char *found,
+		      size_t size)
+{
+	char rec[8192];
+
+	for (;;) {
+		ssize_t n = read(fd, rec, sizeof(rec) - 1);
+		char *msg, *nl;
+
+		if (n < 0 && (errno == EPIPE || errno == EINTR))
+			continue;	/* overwritten records: go on */
+		if (n <= 0)
+			return false;	/* EAGAIN: no more records */
+		rec[n] = '\0';
+		/* "prio,seq,time,flags;message\n KEY=value..." */
+		msg = strchr(rec, ';');
+		if (!msg)
+			continue;
+		msg++;
+		nl = strchr(msg, '\n');
+		if (nl)
+			*nl = '\0';
+		if (strstr(msg, a) && strstr(msg, b)) {
+			snprintf(found, size, "%s", msg);
+			return true;
+		}
+	}
+}
+
+/* A load with params must fail with EINVAL and say why in the log. */
+static void load_rejected(const char *params, const char *name)
+{
+	char line[512];
+	int err, kmsg;
+
+	err = module_unload();
+	ck_assert_msg(err == 0, "unloading cipc: %s", errname(-err));
+	kmsg = kmsg_open_at_end();
+	err = module_load(params);
+	ck_assert_msg(err == -EINVAL, "loading cipc with \"%s\" gave %s, "
+		      "expected EINVAL", params,
+		      err ? errname(-err) : "success");
+	ck_assert_msg(!module_loaded(), "cipc is loaded after a failed load");
+	ck_assert_msg(nodes_settle(0), "cipc nodes left after a failed load");
+	ck_assert_msg(kmsg_find(kmsg, "cipc:", name, line, sizeof(line)),
+		      "no kernel log line with \"cipc:\" and \"%s\" after "
+		      "loading with \"%s\"", name, params);
+	close(kmsg);
+}
+
+START_TEST(test_reject_channels_0)
+{
+	load_rejected("channels=0", "channels");
+}
+END_TEST
+
+START_TEST(test_reject_channels_257)
+{
+	load_rejected("channels=257", "channels");
+}
+END_TEST
+
+START_TEST(test_reject_channels_negative)
+{
+	load_rejected("channels=-1", "channels");
+}
+END_TEST
+
+START_TEST(test_reject_msg_max_0)
+{
+	load_rejected("msg_max=0", "msg_max");
+}
+END_TEST
+
+START_TEST(test_reject_msg_max_4097)
+{
+	load_rejected("msg_max=4097", "msg_max");
+}
+END_TEST
+
+/* No parameters: 4 fresh channels of 256 bytes. */
+START_TEST(test_defaults)
+{
+	load_ok("", DEFAULT_CHANNELS, DEFAULT_MSG_MAX);
+	for (unsigned int i = 0; i < DEFAULT_CHANNELS; i++) {
+		int fd = chan_open(i, O_RDONLY);
+		struct cipc_info info = get_info(fd);
+		struct cipc_stats s = get_stats(fd);
+		const struct cipc_stats zero = { 0 };
+		char buf[16];
+
+		ck_assert_uint_eq(info.abi_version, CIPC_ABI_VERSION);
+		ck_assert_uint_eq(info.index, i);
+		ck_assert_uint_eq(info.msg_max, DEFAULT_MSG_MAX);
+		ck_assert_uint_eq(info.generation, 0);
+		ck_assert_uint_eq(info.count, 0);
+		ck_assert_uint_eq(info.mode, CIPC_MODE_ONE);
+		ck_assert_uint_eq(info.waiters, 0);
+		ck_assert_uint_eq(info.msg_len, 0);
+		ck_assert_msg(memcmp(&s, &zero, sizeof(s)) == 0,
+			      "cipc%u: stats not zero after loading", i);
+		ck_assert_uint_eq(sysfs_ull(i, "generation"), 0);
+		ck_assert_uint_eq(sysfs_ull(i, "done"), 0);
+		sysfs_str(i, "mode", buf, sizeof(buf));
+		ck_assert_str_eq(buf, "one");
+		close(fd);
+	}
+}
+END_TEST
+
+START_TEST(test_channels_1)
+{
+	int fd;
+
+	load_ok("channels=1", 1, DEFAULT_MSG_MAX);
+	ck_assert_int_eq(access("/dev/cipc0", F_OK), 0);
+	ck_assert_int_eq(access("/dev/cipc1", F_OK), -1);
+	fd = chan_open(0, O_RDWR);
+	ck_assert_uint_eq(get_info(fd).index, 0);
+	ck_ok(ioc_complete(fd, NULL, 0));
+	ck_ok(ioc_trywait(fd, NULL, 0, NULL));
+	close(fd);
+}
+END_TEST
+
+START_TEST(test_channels_7)
+{
+	load_ok("channels=7", 7, DEFAULT_MSG_MAX);
+	for (unsigned int i = 0; i < 7; i++) {
+		int fd = chan_open(i, O_RDONLY);
+
+		ck_assert_uint_eq(get_info(fd).index, i);
+		ck_assert_uint_eq(get_info(fd).generation, 0);
+		close(fd);
+	}
+	ck_assert_int_eq(access("/dev/cipc7", F_OK), -1);
+}
+END_TEST
+
+/* The largest values are accepted and work. */
+START_TEST(test_upper_bounds)
+{
+	char *big = malloc(CIPC_MSG_MAX_LIMIT + 1);
+	int fd;
+
+	ck_assert_ptr_nonnull(big);
+	load_ok("channels=256 msg_max=4096", 256, CIPC_MSG_MAX_LIMIT);
+	fd = chan_open(255, O_RDWR);
+	ck_assert_uint_eq(get_info(fd).index, 255);
+	ck_assert_uint_eq(get_info(fd).msg_max, CIPC_MSG_MAX_LIMIT);
+	memset(big, 'M', CIPC_MSG_MAX_LIMIT + 1);
+	ck_assert_int_eq(ck_ok(write(fd, big, CIPC_MSG_MAX_LIMIT)),
+			 CIPC_MSG_MAX_LIMIT);
+	ck_fails(write(fd, big, CIPC_MSG_MAX_LIMIT + 1), EMSGSIZE);
+	ck_assert_int_eq(ck_ok(read(fd, big, CIPC_MSG_MAX_LIMIT + 1)),
+			 CIPC_MSG_MAX_LIMIT);
+	close(fd);
+	free(big);
+}
+END_TEST
+
+/* The smallest msg_max is accepted and enforced. */
+START_TEST(test_msg_max_1)
+{
+	char buf[4];
+	int fd;
+
+	load_ok("msg_max=1", DEFAULT_CHANNELS, 1);
+	fd = chan_open(0, O_RDWR);
+	ck_assert_uint_eq(get_info(fd).msg_max, 1);
+	ck_assert_int_eq(ck_ok(write(fd, "a", 1)), 1);
+	ck_fails(write(fd, "ab", 2), EMSGSIZE);
+	ck_fails(ioc_complete(fd, "ab", 2), EMSGSIZE);
+	ck_assert_int_eq(ck_ok(read(fd, buf, sizeof(buf))), 1);
+	ck_assert_int_eq(buf[0], 'a');
+	close(fd);
+}
+END_TEST
+
+/* Last: the module is back as the suite found it. */
+START_TEST(test_restore_original)
+{
+	int err = module_restore();
+
+	ck_assert_msg(err == 0, "restoring cipc (channels=%u msg_max=%u): %s",
+		      orig.channels, orig.msg_max, errname(-err));
+	ck_assert_int_eq(module_loaded(), orig.loaded);
+	if (orig.loaded) {
+		ck_assert_uint_eq(param_channels(), orig.channels);
+		ck_assert_uint_eq(param_msg_max(), orig.msg_max);
+		ck_assert(nodes_settle(orig.channels));
+	}
+}
+END_TEST
+
+Suite *params_suite(void)
+{
+	Suite *s = suite_create("params");
+	TCase *tc = tcase_create("params");
+
+	/* Unchecked: run once in the runner process, even if tests fail. */
+	tcase_add_unchecked_fixture(tc, params_record, params_restore);
+	tcase_add_checked_fixture(tc, params_prerequisites, NULL);
+	tcase_set_timeout(tc, PARAMS_TIMEOUT_S);
+	tcase_add_test(tc, test_reject_channels_0);
+	tcase_add_test(tc, test_reject_channels_257);
+	tcase_add_test(tc, test_reject_channels_negative);
+	tcase_add_test(tc, test_reject_msg_max_0);
+	tcase_add_test(tc, test_reject_msg_max_4097);
+	tcase_add_test(tc, test_defaults);
+	tcase_add_test(tc, test_channels_1);
+	tcase_add_test(tc, test_channels_7);
+	tcase_add_test(tc, test_upper_bounds);
+	tcase_add_test(tc, test_msg_max_1);
+	tcase_add_test(tc, test_restore_original);
+	suite_add_tcase(s, tc);
+	return s;
+}

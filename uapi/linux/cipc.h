@@ -1,0 +1,206 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * cipc: kernel completions as a user-space IPC primitive.
+ *
+ * This header is the whole ABI between the cipc driver, libcipc and cipcctl.
+ * It may include only <linux/types.h> and <linux/ioctl.h>.
+ *
+ * Every channel is a character device, /dev/cipcN, holding one struct
+ * completion, a message buffer of up to msg_max bytes, a signalling mode
+ * and counters.
+ *
+ * Rules shared by every ioctl below:
+ *  - structures have a fixed layout made of __u32/__u64 fields, their size
+ *    a multiple of 8, identical for 32- and 64-bit callers; user pointers
+ *    travel as __u64;
+ *  - fields named reserved/pad and unknown bits of flags must be zero on
+ *    input, otherwise the call fails with EINVAL and changes nothing;
+ *  - a bad user pointer fails with EFAULT, an unknown command with ENOTTY;
+ *  - waiting (CIPC_IOC_WAIT, CIPC_IOC_TRYWAIT, read(2)) needs a file opened
+ *    for reading; signalling (CIPC_IOC_COMPLETE, CIPC_IOC_COMPLETE_ALL,
+ *    write(2)), CIPC_IOC_REINIT and CIPC_IOC_SET_MODE need a file opened for
+ *    writing; EBADF otherwise. Queries work on any open file.
+ */
+#ifndef _UAPI_LINUX_CIPC_H
+#define _UAPI_LINUX_CIPC_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+
+/*
+ * ABI version reported by CIPC_IOC_INFO. It changes only when an existing
+ * command changes meaning or layout; new commands and new flags that were
+ * reserved before do not change it.
+ */
+#define CIPC_ABI_VERSION	1
+
+/* Largest msg_max the driver accepts (module parameter msg_max). */
+#define CIPC_MSG_MAX_LIMIT	4096
+
+/* Signalling mode of a channel: what write(2) does after storing a message. */
+#define CIPC_MODE_ONE		0	/* complete(): releases one waiter (FIFO) */
+#define CIPC_MODE_ALL		1	/* complete_all(): releases every waiter */
+
+/*
+ * Completion count as reported by CIPC_IOC_DONE and struct cipc_info:
+ * 0 means a wait would block, N > 0 means N waits can pass, CIPC_DONE_ALL
+ * means complete_all() was called: every wait passes until CIPC_IOC_REINIT.
+ */
+#define CIPC_DONE_ALL		0xffffffffU
+
+/* Passed as cipc_wait.timeout_ns: wait until completed or interrupted. */
+#define CIPC_TIMEOUT_FOREVER	(~(__u64)0)
+
+/**
+ * struct cipc_info - identity and state of a channel (CIPC_IOC_INFO)
+ * @abi_version: CIPC_ABI_VERSION of the running driver
+ * @index:       N of /dev/cipcN
+ * @msg_max:     largest message in bytes
+ * @mode:        CIPC_MODE_ONE or CIPC_MODE_ALL
+ * @count:       completion count, as for CIPC_IOC_DONE
+ * @waiters:     tasks blocked in a wait on this channel now
+ * @generation:  0 at creation, incremented by every CIPC_IOC_REINIT
+ * @msg_len:     length of the current message
+ * @reserved0:   set to zero by the driver
+ * @reserved:    set to zero by the driver
+ */
+struct cipc_info {
+	__u32 abi_version;
+	__u32 index;
+	__u32 msg_max;
+	__u32 mode;
+	__u32 count;
+	__u32 waiters;
+	__u64 generation;
+	__u32 msg_len;
+	__u32 reserved0;
+	__u64 reserved[4];
+};
+
+/* cipc_signal.flags */
+#define CIPC_SIGNAL_MSG		0x1U		/* replace the message first */
+#define CIPC_SIGNAL_FLAGS	CIPC_SIGNAL_MSG
+
+/**
+ * struct cipc_signal - argument of CIPC_IOC_COMPLETE and CIPC_IOC_COMPLETE_ALL
+ * @msg:      user address of the message (with CIPC_SIGNAL_MSG)
+ * @msg_len:  its length, 0..msg_max (EMSGSIZE above; changes nothing)
+ * @flags:    CIPC_SIGNAL_MSG to store the message before signalling; without
+ *            it the current message is kept and @msg, @msg_len must be 0
+ * @reserved: must be zero
+ */
+struct cipc_signal {
+	__u64 msg;
+	__u32 msg_len;
+	__u32 flags;
+	__u64 reserved[2];
+};
+
+/**
+ * struct cipc_wait - argument of CIPC_IOC_WAIT and CIPC_IOC_TRYWAIT
+ * @timeout_ns: in: relative timeout in nanoseconds; 0 tries once and fails
+ *              with ETIMEDOUT if the channel is not done;
+ *              CIPC_TIMEOUT_FOREVER waits without limit. The driver waits in
+ *              jiffies: the request is rounded up to whole jiffies and one
+ *              more is added, so a wait lasts at least timeout_ns; the
+ *              kernel's timer wheel may end it later, by a jiffy or two for
+ *              short waits (4 ms each at HZ=250) and up to about 12% for
+ *              waits of seconds. Must be 0 for CIPC_IOC_TRYWAIT.
+ * @msg:        in: user buffer for the message current when the wait ended,
+ *              or 0 for none. It is checked before the wait (EFAULT,
+ *              nothing consumed); only a buffer unmapped during the wait
+ *              fails after the completion was consumed
+ * @msg_size:   in: size of that buffer; a longer message is truncated
+ * @msg_len:    out: full length of the message (may exceed @msg_size)
+ * @generation: out: the channel's generation when the wait ended
+ * @flags:      must be zero
+ * @pad:        must be zero
+ * @reserved:   must be zero
+ */
+struct cipc_wait {
+	__u64 timeout_ns;
+	__u64 msg;
+	__u32 msg_size;
+	__u32 msg_len;
+	__u64 generation;
+	__u32 flags;
+	__u32 pad;
+	__u64 reserved[2];
+};
+
+/**
+ * struct cipc_stats - counters of a channel (CIPC_IOC_GET_STATS)
+ *
+ * The same counters are in /sys/class/cipc/cipcN/stats/. Every wait that
+ * starts (read(2), CIPC_IOC_WAIT, CIPC_IOC_TRYWAIT) counts in @wait and in
+ * exactly one of @woken, @timeout, @interrupted and @again once it ends.
+ *
+ * @complete:     complete() calls (CIPC_IOC_COMPLETE, write(2) in mode one)
+ * @complete_all: complete_all() calls (CIPC_IOC_COMPLETE_ALL, write(2) in
+ *                mode all)
+ * @reinit:       successful CIPC_IOC_REINIT calls
+ * @wait:         waits started
+ * @woken:        waits that passed
+ * @timeout:      waits that timed out
+ * @interrupted:  waits ended by a signal
+ * @again:        non-blocking waits that found the channel not done
+ * @bytes_in:     message bytes stored by signallers
+ * @bytes_out:    message bytes copied to waiters
+ * @reserved:     set to zero by the driver
+ */
+struct cipc_stats {
+	__u64 complete;
+	__u64 complete_all;
+	__u64 reinit;
+	__u64 wait;
+	__u64 woken;
+	__u64 timeout;
+	__u64 interrupted;
+	__u64 again;
+	__u64 bytes_in;
+	__u64 bytes_out;
+	__u64 reserved[6];
+};
+
+#define CIPC_IOC_MAGIC		0xC1
+
+/* Identity and state of the channel. Any open mode. */
+#define CIPC_IOC_INFO		_IOR(CIPC_IOC_MAGIC, 0x00, struct cipc_info)
+/*
+ * complete(): wakes the first blocked waiter (the kernel queues waiters in
+ * arrival order; a wait that begins meanwhile may take the count first), or
+ * lets the next wait pass if none is blocked. EOVERFLOW when the count would reach CIPC_DONE_ALL.
+ * No effect on the count after complete_all (it stays CIPC_DONE_ALL).
+ */
+#define CIPC_IOC_COMPLETE	_IOW(CIPC_IOC_MAGIC, 0x01, struct cipc_signal)
+/* complete_all(): every waiter passes, and every wait until CIPC_IOC_REINIT. */
+#define CIPC_IOC_COMPLETE_ALL	_IOW(CIPC_IOC_MAGIC, 0x02, struct cipc_signal)
+/*
+ * reinit_completion(): count back to 0, message cleared, generation + 1.
+ * Waiters released by an earlier complete or complete_all leave first: the
+ * call waits for them (briefly; new waiters are held until it returns), so a
+ * complete_all followed at once by a reinit never loses a wake-up. Blocked
+ * waiters that no signal released stay blocked. EINTR if killed meanwhile,
+ * with nothing changed.
+ */
+#define CIPC_IOC_REINIT		_IO(CIPC_IOC_MAGIC, 0x03)
+/*
+ * Wait for the channel: returns 0 when completed (consuming one count unless
+ * complete_all was called), -1 with ETIMEDOUT, with EINTR when a signal
+ * arrived during a timed wait, or restarts transparently (or EINTR, without
+ * SA_RESTART) when a signal arrived during a wait with
+ * CIPC_TIMEOUT_FOREVER. O_NONBLOCK does not apply: the timeout says how long.
+ */
+#define CIPC_IOC_WAIT		_IOWR(CIPC_IOC_MAGIC, 0x04, struct cipc_wait)
+/* try_wait_for_completion(): as CIPC_IOC_WAIT without blocking; EAGAIN. */
+#define CIPC_IOC_TRYWAIT	_IOWR(CIPC_IOC_MAGIC, 0x05, struct cipc_wait)
+/* Completion count (see CIPC_DONE_ALL) into a __u32; consumes nothing. */
+#define CIPC_IOC_DONE		_IOR(CIPC_IOC_MAGIC, 0x06, __u32)
+#define CIPC_IOC_GET_MODE	_IOR(CIPC_IOC_MAGIC, 0x07, __u32)
+/* CIPC_MODE_ONE or CIPC_MODE_ALL, anything else EINVAL. */
+#define CIPC_IOC_SET_MODE	_IOW(CIPC_IOC_MAGIC, 0x08, __u32)
+#define CIPC_IOC_GET_STATS	_IOR(CIPC_IOC_MAGIC, 0x09, struct cipc_stats)
+/* Zero every counter. Needs CAP_SYS_ADMIN (EPERM). */
+#define CIPC_IOC_RESET_STATS	_IO(CIPC_IOC_MAGIC, 0x0a)
+
+#endif /* _UAPI_LINUX_CIPC_H */
