@@ -22,7 +22,7 @@ WARNFLAGS := -std=gnu11 -Wall -Wextra -Werror
 # Debian packages the project needs; `make deps` installs them.
 DEPS := build-essential pkg-config check libkmod-dev sparse kmod \
 	libelf-dev bc flex bison dwarves \
-	qemu-system-x86 busybox-static cpio xz-utils zstd debootstrap
+	qemu-system-x86 busybox-static cpio xz-utils zstd debootstrap shellcheck
 
 .PHONY: all help userspace module module-% check lint demo deps clean
 
@@ -37,7 +37,7 @@ help:
 	@echo "make module-F     cipc.ko for a test kernel F: $(FLAVOURS)"
 	@echo "make demo         boot a throwaway VM ($(DEMO_KERNEL)) and show a waiter released"
 	@echo "make check        lint, then every suite on every kernel: $(FLAVOURS)"
-	@echo "make lint         checkpatch --strict on the driver and uapi"
+	@echo "make lint         checkpatch --strict on the driver and uapi, shellcheck"
 	@echo "make deps         install the Debian packages the project needs"
 
 include $(TOP)/tests/driver/driver.mk
@@ -57,6 +57,9 @@ lint: $(BUILD)/.deps
 		$(TOP)/driver/compat/compat.h $(TOP)/uapi/linux/cipc.h \
 		| tee $(BUILD)/checkpatch.log
 	@! grep -q '^[^ ]*:[0-9]*: ' $(BUILD)/checkpatch.log
+	shellcheck $(TOP)/scripts/* $(TOP)/tests/check $(TOP)/tests/vm/kernel \
+		$(TOP)/tests/vm/run $(TOP)/tests/vm/guest $(TOP)/tests/vm/guest-check \
+		$(TOP)/.ci/run
 
 check: $(BUILD)/.deps lint userspace
 	$(TOP)/tests/check $(FLAVOURS)
