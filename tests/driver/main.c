@@ -18,6 +18,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "suites.h"
 
@@ -38,6 +40,56 @@ static const struct {
 };
 
 #define N_SUITES (sizeof(suites) / sizeof(suites[0]))
+
+/*
+ * Check's CK_NORMAL report, reordered: one line per failure, then the
+ * summary ("100%: Checks: N, Failures: 0, Errors: 0") once, as the last
+ * line, where scripts look for it. Check prints the summary first, to
+ * stdout only, so the report is caught in a memfd and replayed.
+ */
+static void print_report(SRunner *sr)
+{
+	char *line = NULL, *summary = NULL;
+	size_t cap = 0;
+	int saved, mfd;
+	FILE *in;
+
+	fflush(stdout);
+	mfd = memfd_create("cipc-check-report", MFD_CLOEXEC);
+	saved = dup(STDOUT_FILENO);
+	if (mfd < 0 || saved < 0 || dup2(mfd, STDOUT_FILENO) < 0) {
+		if (saved >= 0)
+			close(saved);
+		if (mfd >= 0)
+			close(mfd);
+		srunner_print(sr, CK_NORMAL);	/* summary first, then */
+		return;
+	}
+	srunner_print(sr, CK_NORMAL);
+	fflush(stdout);
+	dup2(saved, STDOUT_FILENO);
+	close(saved);
+
+	in = fdopen(mfd, "r");
+	if (!in) {
+		close(mfd);
+		srunner_print(sr, CK_NORMAL);
+		return;
+	}
+	rewind(in);
+	while (getline(&line, &cap, in) > 0) {
+		if (!summary)
+			summary = strdup(line);
+		else
+			fputs(line, stdout);
+	}
+	if (summary)
+		fputs(summary, stdout);
+	fflush(stdout);
+	free(summary);
+	free(line);
+	fclose(in);
+}
 
 static void usage(FILE *out, const char *prog)
 {
@@ -80,24 +132,23 @@ int main(int argc, char **argv)
 	       env ? env : "(unset)",
 	       getenv("CIPC_KO") ? getenv("CIPC_KO") : "(unset)");
 
+	fputs("Running suite(s):", stdout);
 	for (size_t i = 0; i < N_SUITES; i++) {
 		if (!wanted[i])
 			continue;
+		printf(" %s", suites[i].name);
 		if (!sr)
 			sr = srunner_create(suites[i].make());
 		else
 			srunner_add_suite(sr, suites[i].make());
 	}
-
+	putchar('\n');
 	fflush(stdout);
-	srunner_run_all(sr, CK_NORMAL);
+
+	/* Silent while running: print_report() prints CK_NORMAL's report. */
+	srunner_run_all(sr, CK_SILENT);
+	print_report(sr);
 	failed = srunner_ntests_failed(sr);
-	/*
-	 * CK_NORMAL prints the summary, then one line per failure: repeat the
-	 * summary so that it is always the last line.
-	 */
-	if (failed)
-		srunner_print(sr, CK_MINIMAL);
 	srunner_free(sr);
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -70,6 +70,7 @@ static const unsigned long signal_cmds[] = {
 
 START_TEST(test_signal_reserved_nonzero)
 {
+	REQUIRE_MSG_MAX(SHORT_MSG_MAX);
 	int fd = prepare();
 
 	for (size_t c = 0; c < N_SIGNAL_CMDS; c++) {
@@ -95,6 +96,7 @@ END_TEST
 
 START_TEST(test_signal_unknown_flags)
 {
+	REQUIRE_MSG_MAX(SHORT_MSG_MAX);
 	static const __u32 bad_flags[] = {
 		1U << 1, 1U << 31, CIPC_SIGNAL_MSG | (1U << 5), ~0U,
 	};
@@ -124,6 +126,7 @@ END_TEST
 /* Without CIPC_SIGNAL_MSG, msg and msg_len must be 0. */
 START_TEST(test_signal_msg_without_flag)
 {
+	REQUIRE_MSG_MAX(SHORT_MSG_MAX);
 	int fd = prepare();
 
 	for (size_t c = 0; c < N_SIGNAL_CMDS; c++) {
@@ -146,6 +149,7 @@ END_TEST
 /* msg_len > msg_max: EMSGSIZE, checked before anything is copied. */
 START_TEST(test_signal_msg_too_long)
 {
+	REQUIRE_MSG_MAX(SHORT_MSG_MAX);
 	int fd = prepare();
 	uint32_t max = get_info(fd).msg_max;
 	char *big = malloc((size_t)max + 1);
@@ -183,6 +187,7 @@ END_TEST
 /* A message pointer that faults: EFAULT, no signal, old message kept. */
 START_TEST(test_signal_bad_msg_pointer)
 {
+	REQUIRE_MSG_MAX(SHORT_MSG_MAX);
 	int fd = prepare();
 
 	for (size_t c = 0; c < N_SIGNAL_CMDS; c++) {
@@ -204,6 +209,7 @@ END_TEST
 /* The ioctl argument itself faults: EFAULT; WAIT consumes nothing. */
 START_TEST(test_bad_arg_pointer)
 {
+	REQUIRE_MSG_MAX(SHORT_MSG_MAX);
 	static const unsigned long cmds[] = {
 		CIPC_IOC_INFO, CIPC_IOC_COMPLETE, CIPC_IOC_COMPLETE_ALL,
 		CIPC_IOC_WAIT, CIPC_IOC_TRYWAIT, CIPC_IOC_DONE,
@@ -225,6 +231,7 @@ END_TEST
 /* cipc_wait.flags, .pad, .reserved[] must be 0, for WAIT and TRYWAIT. */
 START_TEST(test_wait_nonzero_fields)
 {
+	REQUIRE_MSG_MAX(SHORT_MSG_MAX);
 	static const unsigned long cmds[] = {
 		CIPC_IOC_WAIT, CIPC_IOC_TRYWAIT,
 	};
@@ -264,6 +271,7 @@ END_TEST
 
 START_TEST(test_trywait_timeout_nonzero)
 {
+	REQUIRE_MSG_MAX(SHORT_MSG_MAX);
 	int fd = prepare();
 	struct cipc_wait one = { .timeout_ns = 1 };
 	struct cipc_wait forever = { .timeout_ns = CIPC_TIMEOUT_FOREVER };
@@ -276,6 +284,7 @@ END_TEST
 
 START_TEST(test_set_mode_invalid)
 {
+	REQUIRE_MSG_MAX(SHORT_MSG_MAX);
 	int fd = prepare();
 	char buf[16];
 
@@ -293,6 +302,7 @@ END_TEST
 
 START_TEST(test_sysfs_mode_invalid)
 {
+	REQUIRE_MSG_MAX(SHORT_MSG_MAX);
 	static const char *const bad[] = {
 		"bogus", "on", "al", "oneX", "alll", "one all", "1", "0",
 		"one\nall",
@@ -323,6 +333,7 @@ END_TEST
 
 START_TEST(test_sysfs_reset_invalid)
 {
+	REQUIRE_MSG_MAX(SHORT_MSG_MAX);
 	static const char *const bad[] = { "0", "2", "abc", "11", "1x", "-1" };
 	int fd = prepare();
 
@@ -345,6 +356,7 @@ END_TEST
 /* Read-only attributes refuse writes, even from root. */
 START_TEST(test_sysfs_readonly_attrs)
 {
+	REQUIRE_MSG_MAX(SHORT_MSG_MAX);
 	static const char *const ro[] = {
 		"done", "waiters", "generation", "stats/complete",
 		"stats/wait", "stats/bytes_in",
@@ -370,6 +382,7 @@ END_TEST
  */
 START_TEST(test_unknown_commands)
 {
+	REQUIRE_MSG_MAX(SHORT_MSG_MAX);
 	static const struct {
 		unsigned long cmd;
 		const char *name;
@@ -432,6 +445,7 @@ END_TEST
 
 START_TEST(test_write_too_long)
 {
+	REQUIRE_MSG_MAX(SHORT_MSG_MAX);
 	int fd = prepare();
 	uint32_t max = get_info(fd).msg_max;
 	size_t sizes[] = { (size_t)max + 1, CIPC_MSG_MAX_LIMIT + 1, 65536 };
@@ -448,6 +462,7 @@ END_TEST
 
 START_TEST(test_write_bad_pointer)
 {
+	REQUIRE_MSG_MAX(SHORT_MSG_MAX);
 	int fd = prepare();
 
 	for (int k = 0; k < BAD_PTR_KINDS; k++) {
@@ -462,6 +477,7 @@ END_TEST
 /* Waiting needs a file opened for reading. */
 START_TEST(test_ebadf_wait_on_wronly)
 {
+	REQUIRE_MSG_MAX(SHORT_MSG_MAX);
 	int fd = prepare();
 	int wfd = chan_open(0, O_WRONLY);
 	char buf[16];
@@ -479,6 +495,7 @@ END_TEST
 /* Signalling, REINIT and SET_MODE need a file opened for writing. */
 START_TEST(test_ebadf_signal_on_rdonly)
 {
+	REQUIRE_MSG_MAX(SHORT_MSG_MAX);
 	int fd = prepare();
 	int rfd = chan_open(0, O_RDONLY);
 

@@ -14,8 +14,8 @@
 #include "util.h"
 
 /*
- * Start a waiter, check that it blocks, signal with `signal_fn', check that
- * it is released in time; returns its result.
+ * Start a waiter, check that it blocks, signal with write(2) or
+ * CIPC_IOC_COMPLETE, check that it is released in time; returns its result.
  */
 static const struct waiter_res *block_then_release(struct waiter *w,
 		const struct waiter_req *req, int fd, bool by_write)
@@ -49,6 +49,7 @@ static const struct waiter_res *block_then_release(struct waiter *w,
 
 START_TEST(test_read_blocks_until_write)
 {
+	REQUIRE_MSG_MAX(SHORT_MSG_MAX);
 	int fd = chan_open(0, O_RDWR);
 	const struct waiter_req req = { .chan = 0, .op = WOP_READ };
 	const struct waiter_res *r;
@@ -96,6 +97,7 @@ END_TEST
 /* A blocked reader on its own O_RDONLY fd, released by another fd. */
 START_TEST(test_reader_on_rdonly_fd)
 {
+	REQUIRE_MSG_MAX(SHORT_MSG_MAX);
 	int fd = chan_open(0, O_WRONLY);
 	const struct waiter_req req = {
 		.chan = 0, .op = WOP_READ, .open_flags = O_RDONLY,
@@ -169,14 +171,25 @@ END_TEST
 
 START_TEST(test_nonblock_read)
 {
-	int fd = chan_open(0, O_RDWR | O_NONBLOCK);
-	char buf[16];
-	uint64_t t0;
+	const struct waiter_req nb = {
+		.chan = 0, .op = WOP_READ, .open_flags = O_RDONLY | O_NONBLOCK,
+	};
+	const struct waiter_res *r;
 	struct cipc_stats s;
+	struct waiter w;
+	char buf[16];
+	int fd, fd2, fl;
 
-	t0 = now_ms();
-	ck_fails(read(fd, buf, sizeof(buf)), EAGAIN);
-	ck_assert_uint_lt(now_ms() - t0, 1000);
+	/* In a child first: a read that blocks fails here, not by timeout. */
+	waiter_start(&w, &nb);
+	r = waiter_result(&w, RELEASE_MS);
+	ck_assert_msg(r->ret == -1 && r->err == EAGAIN, "O_NONBLOCK read on a "
+		      "channel not done returned %lld (%s), expected EAGAIN",
+		      (long long)r->ret, errname(r->err));
+	ck_assert_uint_lt((r->t_end_ns - r->t_start_ns) / NS_PER_MS, 1000);
+	waiter_end(&w);
+
+	fd = chan_open(0, O_RDWR | O_NONBLOCK);
 	s = get_stats(fd);
 	ck_assert_uint_eq(s.wait, 1);
 	ck_assert_uint_eq(s.again, 1);
@@ -188,14 +201,14 @@ START_TEST(test_nonblock_read)
 	ck_fails(read(fd, buf, sizeof(buf)), EAGAIN);
 
 	/* fcntl() can turn it on later too. */
-	int fd2 = chan_open(0, O_RDONLY);
-	int fl = ck_ok(fcntl(fd2, F_GETFL));
-
+	fd2 = chan_open(0, O_RDONLY);
+	fl = ck_ok(fcntl(fd2, F_GETFL));
 	ck_ok(fcntl(fd2, F_SETFL, fl | O_NONBLOCK));
 	ck_fails(read(fd2, buf, sizeof(buf)), EAGAIN);
 	s = get_stats(fd);
 	ck_assert_uint_eq(s.again, 3);
 	ck_assert_uint_eq(s.woken, 1);
+	expect_stats_invariant(&s);
 	close(fd2);
 	close(fd);
 }

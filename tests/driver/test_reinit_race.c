@@ -16,6 +16,8 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "suites.h"
@@ -307,6 +309,104 @@ START_TEST(test_complete_then_reinit)
 }
 END_TEST
 
+/*
+ * Waiters that wait again at once: while a REINIT drains, a returning waiter
+ * arrives again and is held back; the next COMPLETE_ALL must still release
+ * it, even if that waiter has not run since the REINIT let it in. Each
+ * round waits until every thread is counted in `waiters`, then signals
+ * COMPLETE_ALL + REINIT; every thread must come back every round. A driver
+ * whose held waiters are not drained by the next REINIT loses one within a
+ * few rounds (the wake-up is lost and the round times out).
+ */
+#define LOOP_THREADS	8
+#define LOOP_ROUNDS	100
+
+struct looper {
+	int fd;
+	pthread_mutex_t *lock;
+	bool *stop;			/* under *lock */
+	unsigned int returned;		/* successful waits, under *lock */
+	int err;			/* first unexpected errno, 0 if none */
+};
+
+static void *looper_main(void *arg)
+{
+	struct looper *l = arg;
+
+	for (;;) {
+		struct cipc_wait w = { .timeout_ns = CIPC_TIMEOUT_FOREVER };
+		int ret = ioctl(l->fd, CIPC_IOC_WAIT, &w);
+		int err = errno;
+		bool stop;
+
+		pthread_mutex_lock(l->lock);
+		if (ret == 0)
+			l->returned++;
+		else if (!l->err)
+			l->err = err;
+		stop = *l->stop;
+		pthread_mutex_unlock(l->lock);
+		if (stop || ret)
+			return NULL;
+	}
+}
+
+static unsigned int looper_returned(struct looper *l)
+{
+	unsigned int n;
+
+	pthread_mutex_lock(l->lock);
+	n = l->returned;
+	pthread_mutex_unlock(l->lock);
+	return n;
+}
+
+START_TEST(test_rewaiting_threads_reinit)
+{
+	int fd = chan_open(0, O_RDWR);
+	pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	bool stop = false;
+	struct looper l[LOOP_THREADS];
+	unsigned int seen[LOOP_THREADS];
+	pthread_t t[LOOP_THREADS];
+
+	for (unsigned int i = 0; i < LOOP_THREADS; i++) {
+		l[i] = (struct looper){ .fd = fd, .lock = &lock, .stop = &stop };
+		ck_assert_int_eq(pthread_create(&t[i], NULL, looper_main, &l[i]), 0);
+	}
+	for (unsigned int round = 0; round < LOOP_ROUNDS; round++) {
+		uint64_t deadline = now_ms() + RELEASE_MS;
+
+		ck_assert_msg(wait_waiters(fd, LOOP_THREADS, SETTLE_MS),
+			      "round %u: threads not all waiting", round);
+		for (unsigned int i = 0; i < LOOP_THREADS; i++)
+			seen[i] = looper_returned(&l[i]);
+		ck_ok(ioc_complete_all(fd, NULL, 0));
+		ck_ok(ioc_reinit(fd));
+		/* Each thread passes at least once; it may pass again if it
+		 * came back before the reinit, and then blocks. */
+		for (unsigned int i = 0; i < LOOP_THREADS; i++) {
+			while (looper_returned(&l[i]) == seen[i]) {
+				ck_assert_msg(now_ms() < deadline,
+					      "round %u: thread %u, waiting when complete_all came, never returned (lost wake-up)",
+					      round, i);
+				sleep_ms(1);
+			}
+		}
+	}
+	pthread_mutex_lock(&lock);
+	stop = true;
+	pthread_mutex_unlock(&lock);
+	ck_ok(ioc_complete_all(fd, NULL, 0));
+	for (unsigned int i = 0; i < LOOP_THREADS; i++) {
+		ck_assert_int_eq(pthread_join(t[i], NULL), 0);
+		ck_assert_msg(!l[i].err, "thread %u: WAIT failed with %s", i,
+			      errname(l[i].err));
+	}
+	close(fd);
+}
+END_TEST
+
 Suite *reinit_race_suite(void)
 {
 	Suite *s = suite_create("reinit_race");
@@ -315,6 +415,7 @@ Suite *reinit_race_suite(void)
 	tcase_add_test(tc, test_complete_all_then_reinit);
 	tcase_add_test(tc, test_waiters_after_reinit_block);
 	tcase_add_test(tc, test_complete_then_reinit);
+	tcase_add_test(tc, test_rewaiting_threads_reinit);
 	suite_add_tcase(s, tc);
 	return s;
 }

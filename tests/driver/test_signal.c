@@ -205,6 +205,7 @@ END_TEST
 /* write(2) signals with complete() in mode one... */
 START_TEST(test_write_mode_one)
 {
+	REQUIRE_MSG_MAX(SHORT_MSG_MAX);
 	int fd = chan_open(0, O_RDWR);
 	struct waiter w[2];
 
@@ -235,6 +236,7 @@ END_TEST
 /* ...and with complete_all() in mode all. */
 START_TEST(test_write_mode_all)
 {
+	REQUIRE_MSG_MAX(SHORT_MSG_MAX);
 	int fd = chan_open(0, O_RDWR);
 	struct waiter w[3];
 
@@ -275,6 +277,7 @@ END_TEST
 /* REINIT: count 0, message cleared, generation + 1, counted in stats. */
 START_TEST(test_reinit_and_generation)
 {
+	REQUIRE_MSG_MAX(SHORT_MSG_MAX);
 	int fd = chan_open(0, O_RDWR);
 	uint64_t gen = get_generation(fd);
 	struct cipc_wait w;

@@ -171,6 +171,7 @@ END_TEST
  */
 START_TEST(test_wait_forever_restarts_with_sa_restart)
 {
+	REQUIRE_MSG_MAX(SHORT_MSG_MAX);
 	int fd = chan_open(0, O_RDWR);
 	const struct waiter_req req = {
 		.chan = 0, .op = WOP_WAIT, .timeout_ns = CIPC_TIMEOUT_FOREVER,

@@ -203,6 +203,7 @@ static int reset_by_sysfs_nl(int fd)
 
 START_TEST(test_reset_ioctl)
 {
+	REQUIRE_MSG_MAX(SHORT_MSG_MAX);
 	int fd = chan_open(0, O_RDWR);
 
 	reset_and_check(fd, reset_by_ioctl, "RESET_STATS");
@@ -214,6 +215,7 @@ END_TEST
 
 START_TEST(test_reset_sysfs)
 {
+	REQUIRE_MSG_MAX(SHORT_MSG_MAX);
 	int fd = chan_open(0, O_RDWR);
 
 	reset_and_check(fd, reset_by_sysfs, "stats/reset := \"1\"");
@@ -225,6 +227,7 @@ END_TEST
 /* Counters keep counting after a reset. */
 START_TEST(test_counting_after_reset)
 {
+	REQUIRE_MSG_MAX(SHORT_MSG_MAX);
 	int fd = chan_open(0, O_RDWR);
 	struct cipc_stats s;
 
@@ -308,6 +311,7 @@ out:
 
 START_TEST(test_reset_unprivileged)
 {
+	REQUIRE_MSG_MAX(SHORT_MSG_MAX);
 	int fd = chan_open(0, O_RDWR);
 	struct unpriv_report rep;
 	struct cipc_stats before, after;

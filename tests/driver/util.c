@@ -856,7 +856,9 @@ bool waiter_reap(struct waiter *w, unsigned int timeout_ms)
 
 void waiter_end(struct waiter *w)
 {
-	if (w->pid > 0 && !w->reaped) {
+	if (w->pid <= 0)
+		return;		/* never started */
+	if (!w->reaped) {
 		kill(w->pid, SIGKILL);
 		ck_assert_msg(waiter_reap(w, SETTLE_MS),
 			      "waiter %d does not die on SIGKILL", (int)w->pid);
@@ -891,17 +893,44 @@ void waiter_start_blocked(struct waiter *w, const struct waiter_req *req,
 		      "(interruptible sleep)", (int)w->pid, st ? st : '?');
 }
 
-pid_t signaller_start(unsigned int chan, enum signaller_op op)
+static const char *signaller_exit_str(int status)
 {
-	pid_t parent = getpid(), pid;
+	if (!WIFEXITED(status))
+		return "killed by a signal";
+	switch (WEXITSTATUS(status)) {
+	case 0:
+		return "ok";
+	case 10:
+		return "the test process never went to sleep (poll did not "
+		       "block?)";
+	case 11:
+		return "could not open the channel";
+	case 12:
+		return "its complete/write failed";
+	case 126:
+		return "lost its parent";
+	default:
+		return "failed";
+	}
+}
 
-	pid = fork();
-	ck_assert_msg(pid >= 0, "fork: %s", errname(errno));
-	if (pid == 0) {
+void signaller_start(struct signaller *s, unsigned int chan,
+		     enum signaller_op op)
+{
+	pid_t parent = getpid();
+	int hold[2];
+
+	ck_assert_msg(pipe2(hold, O_CLOEXEC) == 0, "pipe2: %s",
+		      errname(errno));
+	s->pid = fork();
+	ck_assert_msg(s->pid >= 0, "fork: %s", errname(errno));
+	if (s->pid == 0) {
 		uint64_t deadline;
-		int fd, r = -1;
+		int fd, r = -1, code;
+		char c;
 
 		child_init(parent);
+		close(hold[1]);
 		deadline = now_ms() + SETTLE_MS;
 		while (proc_state(parent) != 'S') {
 			if (now_ms() >= deadline)
@@ -922,30 +951,24 @@ pid_t signaller_start(unsigned int chan, enum signaller_op op)
 			r = write(fd, "poll", 4) == 4 ? 0 : -1;
 			break;
 		}
-		_exit(r == 0 ? 0 : 12);
+		code = r == 0 ? 0 : 12;
+		/* Stay until the parent is done: EOF when it closes. */
+		while (read(hold[0], &c, 1) < 0 && errno == EINTR)
+			;
+		_exit(code);
 	}
-	return pid;
+	close(hold[0]);
+	s->hold_fd = hold[1];
 }
 
-const char *signaller_exit_str(int status)
+void signaller_finish(struct signaller *s)
 {
-	if (!WIFEXITED(status))
-		return "signaller killed by a signal";
-	switch (WEXITSTATUS(status)) {
-	case 0:
-		return "ok";
-	case 10:
-		return "the test process never went to sleep (poll did not "
-		       "block?)";
-	case 11:
-		return "signaller could not open the channel";
-	case 12:
-		return "signaller's complete/write failed";
-	case 126:
-		return "signaller lost its parent";
-	default:
-		return "signaller failed";
-	}
+	int status;
+
+	close(s->hold_fd);
+	status = reap_pid(s->pid, SETTLE_MS);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		      "signaller process: %s", signaller_exit_str(status));
 }
 
 int reap_pid(pid_t pid, unsigned int timeout_ms)

@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/types.h>
 
@@ -177,8 +178,21 @@ void fixture_clean_all(void);
 /* A TCase with the cleaning fixture and a timeout. */
 TCase *chan_tcase(const char *name, double timeout_s);
 
-/* Tests that need longer messages than msg_max allows return early. */
+/*
+ * Tests that need longer messages than msg_max allows return early (and
+ * pass) with a note: need_msg_max() asks the channel, REQUIRE_MSG_MAX()
+ * the module parameter, as a test's first statement. Most tests need only
+ * SHORT_MSG_MAX; the module's default is 256.
+ */
 bool need_msg_max(int fd, uint32_t n);
+#define SHORT_MSG_MAX 8
+#define REQUIRE_MSG_MAX(n) do {						\
+	if (param_msg_max() < (n)) {					\
+		fprintf(stderr, "note: %s skipped: it needs msg_max >= %u\n",\
+			__func__, (unsigned int)(n));			\
+		return;							\
+	}								\
+} while (0)
 
 /* A user address that faults: kind 0 = PROT_NONE page, 1 = NULL,
  * 2 = kernel address. */
@@ -285,14 +299,21 @@ void waiter_start_blocked(struct waiter *w, const struct waiter_req *req,
 enum signaller_op { SOP_COMPLETE, SOP_COMPLETE_ALL, SOP_WRITE };
 
 /*
- * Fork a process that waits until its parent (the caller) is asleep, then
- * performs op on its own fd of chan (SOP_WRITE writes "poll") and exits 0.
+ * A process that waits until its parent (the caller) is asleep, then
+ * performs op on its own fd of chan (SOP_WRITE writes "poll"), then stays
+ * until signaller_finish(): its exit must not be what wakes the caller.
  * Used to prove that a poll/epoll sleeping in the caller is woken by
- * another process. Exit codes other than 0 are described by
- * signaller_exit_str().
+ * another process's signal.
  */
-pid_t signaller_start(unsigned int chan, enum signaller_op op);
-const char *signaller_exit_str(int status);
+struct signaller {
+	pid_t pid;
+	int hold_fd;		/* write end; closing it lets the child exit */
+};
+
+void signaller_start(struct signaller *s, unsigned int chan,
+		     enum signaller_op op);
+/* Let it exit, reap it, fail the test unless it succeeded. */
+void signaller_finish(struct signaller *s);
 /* waitpid() with a deadline; fails the test on timeout. */
 int reap_pid(pid_t pid, unsigned int timeout_ms);
 
