@@ -20,11 +20,12 @@ CFLAGS ?= -O2 -g
 WARNFLAGS := -std=gnu11 -Wall -Wextra -Werror
 
 # Debian packages the project needs; `make deps` installs them.
-DEPS := build-essential pkg-config check libkmod-dev sparse kmod \
+DEPS := build-essential pkg-config check libkmod-dev sparse kmod valgrind \
+	python3 groff-base man-db \
 	libelf-dev bc flex bison dwarves \
 	qemu-system-x86 busybox-static cpio xz-utils zstd debootstrap shellcheck
 
-.PHONY: all help userspace module module-% check lint demo deps clean
+.PHONY: all help userspace module module-% check check-host lint demo deps clean distclean
 
 all: userspace
 	@if [ -d "$(KDIR)" ]; then $(MAKE) module; \
@@ -37,12 +38,19 @@ help:
 	@echo "make module-F     cipc.ko for a test kernel F: $(FLAVOURS)"
 	@echo "make demo         boot a throwaway VM ($(DEMO_KERNEL)) and show a waiter released"
 	@echo "make check        lint, then every suite on every kernel: $(FLAVOURS)"
+	@echo "make check-host   the library's and cipcctl's tests that need no module"
 	@echo "make lint         checkpatch --strict on the driver and uapi, shellcheck"
 	@echo "make deps         install the Debian packages the project needs"
 
+include $(TOP)/lib/lib.mk
+include $(TOP)/tools/tools.mk
 include $(TOP)/tests/driver/driver.mk
+include $(TOP)/tests/lib/lib-tests.mk
+include $(TOP)/tests/tools/tools-tests.mk
 
-userspace: $(BUILD)/tests/cipc-driver-tests
+# The library, cipcctl, and the suites that run in the test VMs.
+userspace: lib $(BUILD)/tools/cipcctl $(BUILD)/tests/cipc-driver-tests \
+	$(BUILD)/tests/cipc-lib-tests $(BUILD)/tests/cipc-tools-tests
 
 module:
 	@test -d "$(KDIR)" || { echo "make: no kernel headers in $(KDIR)" \
@@ -60,11 +68,16 @@ lint: $(BUILD)/.deps
 	shellcheck $(TOP)/scripts/* $(TOP)/tests/check $(TOP)/tests/vm/kernel \
 		$(TOP)/tests/vm/run $(TOP)/tests/vm/guest $(TOP)/tests/vm/guest-check \
 		$(TOP)/.ci/run
+	shellcheck -s bash $(TOP)/tools/cipcctl.bash-completion
 
-check: $(BUILD)/.deps lint userspace
+# Host tests first (no module needed: under ASan/UBSan and valgrind), then
+# every VM suite on every kernel.
+check: $(BUILD)/.deps lint userspace check-host
 	$(TOP)/tests/check $(FLAVOURS)
 
-demo: $(BUILD)/.deps
+check-host: check-lib-host check-tools-host
+
+demo: $(BUILD)/.deps $(BUILD)/tools/cipcctl
 	$(TOP)/scripts/build-module $(DEMO_KERNEL)
 	$(TOP)/tests/vm/run --kernel $(DEMO_KERNEL) -- $(TOP)/scripts/demo
 
@@ -77,5 +90,10 @@ $(BUILD)/.deps: $(TOP)/Makefile $(TOP)/scripts/deps
 	$(TOP)/scripts/deps $(DEPS)
 	@mkdir -p $(BUILD) && touch $@
 
+# Keeps the kernel cache and build root (build/kernels/): distclean removes
+# the whole build tree.
 clean:
-	rm -rf $(BUILD)/mod $(BUILD)/tests $(BUILD)/vm
+	rm -rf $(BUILD)/mod $(BUILD)/tests $(BUILD)/vm $(BUILD)/lib $(BUILD)/tools
+
+distclean:
+	rm -rf $(BUILD)

@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * libcipc: version, opening and closing a channel, its identity.
+ *
+ * A node is accepted as a cipc channel only if it is a character device
+ * whose sysfs entry, /sys/dev/char/MAJ:MIN/subsystem, points at the cipc
+ * class, and if the driver behind it answers CIPC_IOC_INFO with the ABI
+ * version the library was built for. cipc_channel_open_path() checks the
+ * node before opening it, so that no other device is ever opened (opening
+ * some devices has side effects, e.g. a watchdog), and opens with
+ * O_NONBLOCK so that a FIFO or a terminal cannot block the call; the mode
+ * the caller asked for is set once the channel is known to be cipc's.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#ifndef LIBCIPC_VERSION
+#error "LIBCIPC_VERSION must be defined (lib/lib.mk passes it)"
+#endif
+
+/* Flags cipc_channel_open*() accept; O_CLOEXEC is added in any case. */
+#define CIPC_OPEN_FLAGS		(O_ACCMODE | O_NONBLOCK | O_CLOEXEC)
+
+#define CIPC_DEV_FMT		"/dev/cipc%u"
+#define CIPC_SYSFS_FMT		"/sys/dev/char/%u:%u/subsystem"
+#define CIPC_CLASS_SUFFIX	"/class/cipc"
+
+CIPC_API const char *cipc_version_string(void)
+{
+	return LIBCIPC_VERSION;
+}
+
+CIPC_API unsigned int cipc_abi_version(void)
+{
+	return CIPC_ABI_VERSION;
+}
+
+/* 0, or -1 with EINVAL: unknown flags, or O_ACCMODE that is not a mode. */
+static int cipc_check_flags(int flags)
+{
+	if ((flags & ~CIPC_OPEN_FLAGS) || (flags & O_ACCMODE) == O_ACCMODE) {
+		errno = EINVAL;
+		return -1;
+	}
+	return 0;
+}
+
+/* 0 if st is a character device of the cipc class, else -1 with ENODEV. */
+static int cipc_check_node(const struct stat *st)
+{
+	static const char suffix[] = CIPC_CLASS_SUFFIX;
+	const size_t slen = sizeof(suffix) - 1;
+	char path[64], link[PATH_MAX];
+	ssize_t n;
+
+	if (!S_ISCHR(st->st_mode))
+		goto nodev;
+	snprintf(path, sizeof(path), CIPC_SYSFS_FMT, major(st->st_rdev),
+		 minor(st->st_rdev));
+	n = readlink(path, link, sizeof(link));
+	if (n < 0 || (size_t)n >= sizeof(link) || (size_t)n < slen ||
+	    memcmp(link + n - slen, suffix, slen) != 0)
+		goto nodev;
+	return 0;
+nodev:
+	errno = ENODEV;
+	return -1;
+}
+
+CIPC_HIDDEN struct cipc_channel *
+cipc__channel_from_fd_abi(int fd, unsigned int abi_version)
+{
+	struct cipc_channel *ch;
+	struct cipc_info info;
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return NULL;		/* EBADF */
+	if (cipc_check_node(&st) < 0)
+		return NULL;
+
+	memset(&info, 0, sizeof(info));
+	if (ioctl(fd, CIPC_IOC_INFO, &info) < 0) {
+		if (errno == ENOTTY)
+			errno = ENODEV;
+		return NULL;
+	}
+	if (info.abi_version != abi_version) {
+		errno = EPROTO;
+		return NULL;
+	}
+
+	ch = malloc(sizeof(*ch));
+	if (!ch)
+		return NULL;		/* ENOMEM */
+	ch->fd = fd;
+	ch->index = info.index;
+	return ch;
+}
+
+CIPC_API struct cipc_channel *cipc_channel_from_fd(int fd)
+{
+	return cipc__channel_from_fd_abi(fd, CIPC_ABI_VERSION);
+}
+
+CIPC_API struct cipc_channel *cipc_channel_open_path(const char *path,
+						     int flags)
+{
+	struct cipc_channel *ch = NULL;
+	struct stat st;
+	int fd, fl, err;
+
+	if (cipc_check_flags(flags) < 0)
+		return NULL;
+	if (!path) {
+		errno = EINVAL;
+		return NULL;
+	}
+	/* Never open another device: look at the node first. */
+	if (stat(path, &st) < 0 || cipc_check_node(&st) < 0)
+		return NULL;
+
+	fd = open(path, (flags & O_ACCMODE) | O_NONBLOCK | O_CLOEXEC |
+			O_NOCTTY);
+	if (fd < 0)
+		return NULL;
+	/* Checks again what was opened: the node may have been replaced. */
+	ch = cipc__channel_from_fd_abi(fd, CIPC_ABI_VERSION);
+	if (!ch)
+		goto fail;
+	if (!(flags & O_NONBLOCK)) {
+		fl = fcntl(fd, F_GETFL);
+		if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0)
+			goto fail;
+	}
+	return ch;
+
+fail:
+	err = errno;
+	free(ch);
+	close(fd);
+	errno = err;
+	return NULL;
+}
+
+CIPC_API struct cipc_channel *cipc_channel_open(unsigned int index, int flags)
+{
+	char path[sizeof(CIPC_DEV_FMT) + 10];
+
+	if (cipc_check_flags(flags) < 0)
+		return NULL;
+	snprintf(path, sizeof(path), CIPC_DEV_FMT, index);
+	return cipc_channel_open_path(path, flags);
+}
+
+CIPC_API void cipc_channel_close(struct cipc_channel *ch)
+{
+	int err = errno;
+
+	if (!ch)
+		return;
+	close(ch->fd);
+	free(ch);
+	errno = err;
+}
+
+CIPC_API int cipc_channel_fd(struct cipc_channel *ch)
+{
+	if (!ch) {
+		errno = EINVAL;
+		return -1;
+	}
+	return ch->fd;
+}
+
+CIPC_API unsigned int cipc_channel_index(struct cipc_channel *ch)
+{
+	if (!ch) {
+		errno = EINVAL;
+		return UINT_MAX;
+	}
+	return ch->index;
+}

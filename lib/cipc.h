@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libcipc: kernel completions (the cipc driver, /dev/cipcN) for programs.
+ *
+ * Conventions, as in libgpiod:
+ *  - a channel is an opaque handle, struct cipc_channel, opened and closed
+ *    by the library;
+ *  - functions returning int return 0 (or a documented non-negative value)
+ *    on success and -1 with errno set on failure; functions returning a
+ *    pointer return NULL with errno set; nothing prints, exits or aborts;
+ *  - there is no global state: one handle may be used by several threads at
+ *    once for waits and signals (the kernel serialises them); opening and
+ *    closing a handle must not race with its use.
+ *
+ * Build with: pkg-config --cflags --libs libcipc
+ */
+#ifndef CIPC_LIB_H
+#define CIPC_LIB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** An open channel, /dev/cipcN. */
+struct cipc_channel;
+
+/** Signalling modes: what cipc_channel_send() with CIPC_SEND_MODE does. */
+enum cipc_channel_mode {
+	CIPC_CHANNEL_MODE_ONE = 0,	/**< complete(): releases one waiter */
+	CIPC_CHANNEL_MODE_ALL = 1,	/**< complete_all(): releases all */
+};
+
+/** How cipc_channel_send() signals. */
+enum cipc_send_how {
+	CIPC_SEND_ONE = 0,		/**< complete() */
+	CIPC_SEND_ALL = 1,		/**< complete_all() */
+	CIPC_SEND_MODE = 2,		/**< as the channel's mode says */
+};
+
+/** Timeout of cipc_channel_wait() and cipc_channel_receive(): none. */
+#define CIPC_TIMEOUT_INFINITE	((int64_t)-1)
+
+/** cipc_channel_info.count after complete_all(). */
+#define CIPC_COUNT_ALL		0xffffffffU
+
+/** Identity and state of a channel (cipc_channel_get_info()). */
+struct cipc_channel_info {
+	unsigned int index;		/**< N of /dev/cipcN */
+	unsigned int abi_version;	/**< the driver's ABI version */
+	size_t msg_max;			/**< largest message in bytes */
+	enum cipc_channel_mode mode;	/**< current mode */
+	uint32_t count;			/**< 0, waits that can pass, or CIPC_COUNT_ALL */
+	unsigned int waiters;		/**< tasks waiting now */
+	uint64_t generation;		/**< number of reinits */
+	size_t msg_len;			/**< length of the current message */
+};
+
+/** Counters of a channel (cipc_channel_get_stats()), as in sysfs. */
+struct cipc_channel_stats {
+	uint64_t complete;		/**< complete() calls */
+	uint64_t complete_all;		/**< complete_all() calls */
+	uint64_t reinit;		/**< reinits */
+	uint64_t wait;			/**< waits started */
+	uint64_t woken;			/**< waits that passed */
+	uint64_t timeout;		/**< waits that timed out */
+	uint64_t interrupted;		/**< waits ended by a signal */
+	uint64_t again;			/**< non-blocking waits that found nothing */
+	uint64_t bytes_in;		/**< message bytes written */
+	uint64_t bytes_out;		/**< message bytes read */
+};
+
+/** @return the library's version, e.g. "0.1.0". */
+const char *cipc_version_string(void);
+
+/** @return the driver ABI version the library was built for. */
+unsigned int cipc_abi_version(void);
+
+/**
+ * Open /dev/cipcN.
+ * @param index  N
+ * @param flags  O_RDONLY (wait), O_WRONLY (signal) or O_RDWR, optionally
+ *               O_NONBLOCK (kept on the descriptor: it affects only read(2)
+ *               on cipc_channel_fd(); the library's waits take a timeout
+ *               instead); O_CLOEXEC is always added (passing it is allowed)
+ * @return a handle, or NULL with errno: ENOENT no such channel, EACCES,
+ *         EINVAL bad flags, ENODEV not a cipc device (or a channel that no
+ *         longer exists), EPROTO the driver's ABI version is not the one the
+ *         library was built for (upgrade both together), ENOMEM.
+ */
+struct cipc_channel *cipc_channel_open(unsigned int index, int flags);
+
+/**
+ * Open a channel by path, e.g. "/dev/cipc0". The node must be a character
+ * device of the cipc class (ENODEV otherwise). Errors as cipc_channel_open().
+ */
+struct cipc_channel *cipc_channel_open_path(const char *path, int flags);
+
+/**
+ * Wrap an open file descriptor of a cipc channel. On success the handle
+ * owns @p fd (cipc_channel_close() closes it); on failure the caller still
+ * owns it. Errors as cipc_channel_open(), EBADF for a bad descriptor.
+ */
+struct cipc_channel *cipc_channel_from_fd(int fd);
+
+/** Close the handle and its descriptor. NULL is ignored; errno is kept. */
+void cipc_channel_close(struct cipc_channel *ch);
+
+/** @return the descriptor, for poll()/epoll (readable = a wait would pass). */
+int cipc_channel_fd(struct cipc_channel *ch);
+
+/** @return N of /dev/cipcN. */
+unsigned int cipc_channel_index(struct cipc_channel *ch);
+
+/** complete(): release one waiter. EBADF not opened for writing,
+ *  EOVERFLOW count at its limit, ENODEV channel removed. */
+int cipc_channel_complete(struct cipc_channel *ch);
+
+/** complete_all(): release every waiter until cipc_channel_reinit(). */
+int cipc_channel_complete_all(struct cipc_channel *ch);
+
+/** Reset the count, clear the message, next generation. EBADF, EINTR. */
+int cipc_channel_reinit(struct cipc_channel *ch);
+
+/**
+ * Wait until the channel is completed.
+ * @param timeout_ns  relative timeout; 0 tries once; negative waits forever
+ * @return 0 when completed; -1 with errno ETIMEDOUT (timed out), EINTR (a
+ *         signal handler ran; the library never retries: a timed wait always
+ *         fails with EINTR, a wait without timeout only if the handler lacks
+ *         SA_RESTART, otherwise the kernel restarts it transparently), or
+ *         another errno for an error (EBADF not opened for reading, ENODEV
+ *         channel removed).
+ */
+int cipc_channel_wait(struct cipc_channel *ch, int64_t timeout_ns);
+
+/** Consume a completion if there is one: 0, or -1 with EAGAIN. */
+int cipc_channel_trywait(struct cipc_channel *ch);
+
+/** @return 1 if a wait would pass now, 0 if not, -1 on error. Consumes
+ *  nothing. */
+int cipc_channel_done(struct cipc_channel *ch);
+
+/**
+ * Store a message and signal.
+ * @param msg  message, @p len bytes (0 is an empty message)
+ * @param how  CIPC_SEND_ONE, CIPC_SEND_ALL or CIPC_SEND_MODE
+ * @return 0, or -1 with EMSGSIZE (len > msg_max), EINVAL (bad how), EBADF,
+ *         EFAULT, EOVERFLOW, ENODEV.
+ */
+int cipc_channel_send(struct cipc_channel *ch, const void *msg, size_t len,
+		      enum cipc_send_how how);
+
+/**
+ * Wait, then copy the message current when the wait ended.
+ * @param buf         buffer of @p size bytes; a longer message is truncated
+ *                    (NULL with @p size 0: wait, only the length is wanted)
+ * @param timeout_ns  as for cipc_channel_wait()
+ * @param msg_len     if not NULL, the full length of the message
+ * @return bytes copied, or -1 with errno as for cipc_channel_wait(), EINVAL
+ *         (@p buf NULL with @p size > 0), EFAULT.
+ */
+ssize_t cipc_channel_receive(struct cipc_channel *ch, void *buf, size_t size,
+			     int64_t timeout_ns, size_t *msg_len);
+
+/** @return the mode (enum cipc_channel_mode), or -1. */
+int cipc_channel_get_mode(struct cipc_channel *ch);
+
+/** Set the mode; EINVAL for an unknown mode, EBADF not opened for writing. */
+int cipc_channel_set_mode(struct cipc_channel *ch, enum cipc_channel_mode mode);
+
+/** Fill @p info. */
+int cipc_channel_get_info(struct cipc_channel *ch,
+			  struct cipc_channel_info *info);
+
+/** Fill @p stats. */
+int cipc_channel_get_stats(struct cipc_channel *ch,
+			   struct cipc_channel_stats *stats);
+
+/** Zero the counters; EPERM without CAP_SYS_ADMIN. */
+int cipc_channel_reset_stats(struct cipc_channel *ch);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CIPC_LIB_H */

@@ -1,0 +1,632 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cipc-lib-unit: the host tests of libcipc, those that need no cipc driver.
+ *
+ *   cipc-lib-unit
+ *
+ * Version and ABI version, argument checks, every way a node or a
+ * descriptor that is not a cipc channel is refused (and the descriptor left
+ * to its owner), NULL handles, and the shape of the build: the symbols the
+ * shared library exports are exactly those of lib/cipc.h and of
+ * lib/libcipc.map, its SONAME and symlinks, the pkg-config files. Built by
+ * tests/lib/lib-tests.mk against the shared library, and once more with
+ * the library's sources and -fsanitize=address,undefined; `make
+ * check-lib-host` runs the first under valgrind and the second as it is.
+ *
+ * Paths of the build come from the compiler's command line (CIPC_LIBT_*).
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE	/* also set by lib-tests.mk */
+#endif
+#include <dirent.h>
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <linux/cipc.h>
+#include <cipc.h>
+
+#include "libtest.h"
+
+#if !defined(CIPC_LIBT_SO) || !defined(CIPC_LIBT_HEADER) ||		\
+	!defined(CIPC_LIBT_MAP) || !defined(CIPC_LIBT_DRIVER_H) ||	\
+	!defined(CIPC_LIBT_LIBDIR) || !defined(CIPC_LIBT_HEADER_DIR)
+#error "lib-tests.mk passes the CIPC_LIBT_* paths"
+#endif
+
+#define TEST_TIMEOUT_S	60	/* valgrind is slow */
+
+/* ---- helpers --------------------------------------------------------- */
+
+/* Open descriptors of this process (to prove that nothing leaked). */
+static int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	int n = 0;
+
+	ck_assert_msg(d != NULL, "opendir(/proc/self/fd): %s", errname(errno));
+	while ((de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+static bool fd_is_open(int fd)
+{
+	return fcntl(fd, F_GETFD) >= 0;
+}
+
+/* A fresh directory for files of one test, removed by the caller. */
+static void make_tmpdir(char *dir, size_t size)
+{
+	const char *base = getenv("TMPDIR");
+
+	snprintf(dir, size, "%s/cipc-lib-unit.XXXXXX", base ? base : "/tmp");
+	ck_assert_msg(mkdtemp(dir) != NULL, "mkdtemp: %s", errname(errno));
+}
+
+/* Runs a shell command, its first line of output into out; exit status. */
+static int run_cmd(const char *cmd, char *out, size_t size)
+{
+	FILE *p = popen(cmd, "r");
+	int st;
+
+	ck_assert_msg(p != NULL, "popen(%s): %s", cmd, errname(errno));
+	out[0] = '\0';
+	if (fgets(out, (int)size, p))
+		out[strcspn(out, "\n")] = '\0';
+	while (fgetc(p) != EOF)
+		;
+	st = pclose(p);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+/* CIPC_VERSION "x.y.z" of driver/cipc.h, the project's one version. */
+static void driver_version(char *buf, size_t size)
+{
+	FILE *f = fopen(CIPC_LIBT_DRIVER_H, "r");
+	char line[256];
+	bool found = false;
+
+	ck_assert_msg(f != NULL, "%s: %s", CIPC_LIBT_DRIVER_H, errname(errno));
+	while (!found && fgets(line, sizeof(line), f)) {
+		char *q;
+
+		if (strncmp(line, "#define", 7) != 0 ||
+		    !strstr(line, "CIPC_VERSION") || !(q = strchr(line, '"')))
+			continue;
+		snprintf(buf, size, "%s", q + 1);
+		buf[strcspn(buf, "\"")] = '\0';
+		found = true;
+	}
+	fclose(f);
+	ck_assert_msg(found, "no CIPC_VERSION in %s", CIPC_LIBT_DRIVER_H);
+}
+
+/* ---- version --------------------------------------------------------- */
+
+START_TEST(test_version_string)
+{
+	const char *v = cipc_version_string();
+	char want[64];
+	unsigned int a, b, c;
+	int end = 0;
+
+	ck_assert_ptr_nonnull(v);
+	driver_version(want, sizeof(want));
+	ck_assert_str_eq(v, want);
+	ck_assert_msg(sscanf(v, "%u.%u.%u%n", &a, &b, &c, &end) == 3 &&
+		      v[end] == '\0', "version \"%s\" is not X.Y.Z", v);
+	/* A static string: the same pointer every time. */
+	ck_assert_ptr_eq(cipc_version_string(), v);
+}
+END_TEST
+
+START_TEST(test_abi_version)
+{
+	ck_assert_uint_eq(cipc_abi_version(), CIPC_ABI_VERSION);
+	ck_assert_uint_eq(cipc_abi_version(), 1);
+}
+END_TEST
+
+/* ---- cipc_channel_open(), cipc_channel_open_path() ------------------- */
+
+/* No channel has this index (the driver has at most 256). */
+#define NO_INDEX	UINT_MAX
+
+START_TEST(test_open_missing_index)
+{
+	static const int modes[] = { O_RDONLY, O_WRONLY, O_RDWR,
+		O_RDONLY | O_NONBLOCK, O_RDWR | O_CLOEXEC };
+	int fds = count_fds();
+
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
+		ck_fails_null(cipc_channel_open(NO_INDEX, modes[i]), ENOENT);
+	ck_assert_int_eq(count_fds(), fds);
+}
+END_TEST
+
+/* Flags are checked before anything else: EINVAL, not ENOENT/ENODEV. */
+START_TEST(test_open_bad_flags)
+{
+	static const int bad[] = {
+		O_ACCMODE, O_CREAT, O_EXCL, O_TRUNC, O_APPEND, O_DIRECTORY,
+		O_NOFOLLOW, O_PATH, O_SYNC, O_DSYNC, O_TMPFILE, O_NOCTTY,
+		O_ASYNC, O_DIRECT, O_NOATIME, O_RDWR | O_CREAT,
+		O_RDONLY | O_NONBLOCK | O_TRUNC, -1, INT_MIN,
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_fails_null(cipc_channel_open(NO_INDEX, bad[i]), EINVAL);
+		ck_fails_null(cipc_channel_open(0, bad[i]), EINVAL);
+		ck_fails_null(cipc_channel_open_path("/dev/null", bad[i]),
+			      EINVAL);
+		ck_fails_null(cipc_channel_open_path("/nonexistent/cipc0",
+						     bad[i]), EINVAL);
+	}
+}
+END_TEST
+
+/* /dev/null: a character device, of the mem class, not cipc's. */
+START_TEST(test_open_path_devnull)
+{
+	static const int modes[] = { O_RDONLY, O_WRONLY, O_RDWR,
+		O_RDWR | O_NONBLOCK };
+	int fds = count_fds();
+
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
+		ck_fails_null(cipc_channel_open_path("/dev/null", modes[i]),
+			      ENODEV);
+	ck_fails_null(cipc_channel_open_path("/dev/zero", O_RDONLY), ENODEV);
+	/* Its ioctls fail with EINVAL, not ENOTTY: only the class check can
+	 * say ENODEV. */
+	ck_fails_null(cipc_channel_open_path("/dev/urandom", O_RDONLY), ENODEV);
+	ck_assert_int_eq(count_fds(), fds);
+}
+END_TEST
+
+START_TEST(test_open_path_not_chardev)
+{
+	char dir[PATH_MAX], file[PATH_MAX + 16], fifo[PATH_MAX + 16],
+	     link[PATH_MAX + 16];
+	int fds = count_fds(), fd;
+
+	make_tmpdir(dir, sizeof(dir));
+	snprintf(file, sizeof(file), "%s/file", dir);
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	snprintf(link, sizeof(link), "%s/link", dir);
+	fd = open(file, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
+	ck_assert_msg(fd >= 0, "creat %s: %s", file, errname(errno));
+	ck_assert_int_eq(write(fd, "x", 1), 1);
+	close(fd);
+	ck_assert_int_eq(mkfifo(fifo, 0666), 0);
+	ck_assert_int_eq(symlink("/dev/null", link), 0);
+	fds = count_fds();
+
+	/* A regular file, whatever the mode. */
+	ck_fails_null(cipc_channel_open_path(file, O_RDONLY), ENODEV);
+	ck_fails_null(cipc_channel_open_path(file, O_RDWR), ENODEV);
+	/* A directory: refused before open(), which would say EISDIR. */
+	ck_fails_null(cipc_channel_open_path(dir, O_RDONLY), ENODEV);
+	ck_fails_null(cipc_channel_open_path(dir, O_WRONLY), ENODEV);
+	/* A FIFO without a writer: must not block. */
+	ck_fails_null(cipc_channel_open_path(fifo, O_RDONLY), ENODEV);
+	ck_fails_null(cipc_channel_open_path(fifo, O_WRONLY), ENODEV);
+	/* A symlink is followed: to /dev/null. */
+	ck_fails_null(cipc_channel_open_path(link, O_RDONLY), ENODEV);
+	ck_assert_int_eq(count_fds(), fds);
+
+	unlink(link);
+	unlink(fifo);
+	unlink(file);
+	rmdir(dir);
+}
+END_TEST
+
+START_TEST(test_open_path_missing)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 16];
+	int fds = count_fds();
+
+	ck_fails_null(cipc_channel_open_path("/nonexistent/cipc0", O_RDONLY),
+		      ENOENT);
+	ck_fails_null(cipc_channel_open_path("", O_RDONLY), ENOENT);
+	/* A dangling symlink. */
+	make_tmpdir(dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/dangling", dir);
+	ck_assert_int_eq(symlink("/nonexistent/cipc0", path), 0);
+	ck_fails_null(cipc_channel_open_path(path, O_RDWR), ENOENT);
+	unlink(path);
+	rmdir(dir);
+	/* Errors of stat(2) pass through. */
+	ck_fails_null(cipc_channel_open_path("/dev/null/cipc0", O_RDONLY),
+		      ENOTDIR);
+	ck_assert_int_eq(count_fds(), fds);
+}
+END_TEST
+
+START_TEST(test_open_path_null)
+{
+	ck_fails_null(cipc_channel_open_path(NULL, O_RDONLY), EINVAL);
+}
+END_TEST
+
+/* ---- cipc_channel_from_fd() ------------------------------------------ */
+
+START_TEST(test_from_fd_bad_fd)
+{
+	int fd;
+
+	ck_fails_null(cipc_channel_from_fd(-1), EBADF);
+	ck_fails_null(cipc_channel_from_fd(INT_MIN), EBADF);
+	ck_fails_null(cipc_channel_from_fd(INT_MAX), EBADF);
+	/* A descriptor that was just closed. */
+	fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	ck_fails_null(cipc_channel_from_fd(fd), EBADF);
+}
+END_TEST
+
+/* The caller keeps a refused descriptor: open, and it still works. */
+START_TEST(test_from_fd_pipe)
+{
+	int p[2], fds;
+	char c = 0;
+
+	ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
+	fds = count_fds();
+	ck_fails_null(cipc_channel_from_fd(p[0]), ENODEV);
+	ck_fails_null(cipc_channel_from_fd(p[1]), ENODEV);
+	ck_assert_msg(fd_is_open(p[0]) && fd_is_open(p[1]),
+		      "a refused descriptor was closed");
+	ck_assert_int_eq(count_fds(), fds);
+	/* Unchanged: still O_CLOEXEC, and data flows. */
+	ck_assert_int_eq(fcntl(p[0], F_GETFD), FD_CLOEXEC);
+	ck_assert_int_eq(write(p[1], "k", 1), 1);
+	ck_assert_int_eq(read(p[0], &c, 1), 1);
+	ck_assert_int_eq(c, 'k');
+	close(p[0]);
+	close(p[1]);
+}
+END_TEST
+
+START_TEST(test_from_fd_other_files)
+{
+	int fds[5], n = 0, sv[2];
+
+	fds[n++] = open("/dev/null", O_RDWR | O_CLOEXEC);
+	fds[n++] = open("/dev/urandom", O_RDONLY | O_CLOEXEC);	/* EINVAL */
+	fds[n++] = open("/dev/null", O_PATH | O_CLOEXEC);
+	fds[n++] = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
+				    sv), 0);
+	fds[n++] = sv[0];
+	for (int i = 0; i < n; i++) {
+		ck_assert_int_ge(fds[i], 0);
+		ck_fails_null(cipc_channel_from_fd(fds[i]), ENODEV);
+		ck_assert_msg(fd_is_open(fds[i]), "fd #%d was closed", i);
+		close(fds[i]);
+	}
+	close(sv[1]);
+}
+END_TEST
+
+/* ---- handles --------------------------------------------------------- */
+
+START_TEST(test_close_null)
+{
+	errno = 12345;
+	cipc_channel_close(NULL);
+	ck_assert_int_eq(errno, 12345);
+}
+END_TEST
+
+/* Every function taking a handle refuses NULL with EINVAL. */
+START_TEST(test_null_handle)
+{
+	struct cipc_channel_info info;
+	struct cipc_channel_stats stats;
+	size_t len = 77;
+	char buf[8];
+
+	ck_fails(cipc_channel_fd(NULL), EINVAL);
+	errno = 0;
+	ck_assert_uint_eq(cipc_channel_index(NULL), UINT_MAX);
+	ck_assert_int_eq(errno, EINVAL);
+	ck_fails(cipc_channel_complete(NULL), EINVAL);
+	ck_fails(cipc_channel_complete_all(NULL), EINVAL);
+	ck_fails(cipc_channel_reinit(NULL), EINVAL);
+	ck_fails(cipc_channel_wait(NULL, 0), EINVAL);
+	ck_fails(cipc_channel_wait(NULL, CIPC_TIMEOUT_INFINITE), EINVAL);
+	ck_fails(cipc_channel_trywait(NULL), EINVAL);
+	ck_fails(cipc_channel_done(NULL), EINVAL);
+	ck_fails(cipc_channel_send(NULL, "x", 1, CIPC_SEND_ONE), EINVAL);
+	ck_fails(cipc_channel_send(NULL, "x", 1, CIPC_SEND_ALL), EINVAL);
+	ck_fails(cipc_channel_send(NULL, "x", 1, CIPC_SEND_MODE), EINVAL);
+	ck_fails(cipc_channel_receive(NULL, buf, sizeof(buf), 0, &len), EINVAL);
+	ck_assert_uint_eq(len, 77);	/* untouched on failure */
+	ck_fails(cipc_channel_get_mode(NULL), EINVAL);
+	ck_fails(cipc_channel_set_mode(NULL, CIPC_CHANNEL_MODE_ALL), EINVAL);
+	ck_fails(cipc_channel_get_info(NULL, &info), EINVAL);
+	ck_fails(cipc_channel_get_stats(NULL, &stats), EINVAL);
+	ck_fails(cipc_channel_reset_stats(NULL), EINVAL);
+	/* A bad `how' is EINVAL before anything else. */
+	ck_fails(cipc_channel_send(NULL, "x", 1, (enum cipc_send_how)3), EINVAL);
+	ck_fails(cipc_channel_send(NULL, "x", 1, (enum cipc_send_how)-1),
+		 EINVAL);
+}
+END_TEST
+
+/* ---- the build: exports, SONAME, symlinks, pkg-config ---------------- */
+
+#define MAX_SYMS	64
+#define SYM_LEN		64
+
+struct symset {
+	char name[MAX_SYMS][SYM_LEN];
+	size_t n;
+};
+
+static void symset_add(struct symset *s, const char *name, size_t len,
+		       const char *where)
+{
+	ck_assert_msg(len > 0 && len < SYM_LEN, "%s: bad symbol \"%.*s\"",
+		      where, (int)len, name);
+	ck_assert_msg(s->n < MAX_SYMS, "%s: too many symbols", where);
+	for (size_t i = 0; i < s->n; i++)
+		ck_assert_msg(strlen(s->name[i]) != len ||
+			      memcmp(s->name[i], name, len) != 0,
+			      "%s: %.*s listed twice", where, (int)len, name);
+	memcpy(s->name[s->n], name, len);
+	s->name[s->n][len] = '\0';
+	s->n++;
+}
+
+static int symcmp(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+static void symset_expect_same(struct symset *a, const char *an,
+			       struct symset *b, const char *bn)
+{
+	size_t i = 0, j = 0;
+
+	qsort(a->name, a->n, SYM_LEN, symcmp);
+	qsort(b->name, b->n, SYM_LEN, symcmp);
+	while (i < a->n || j < b->n) {
+		int c = i == a->n ? 1 : j == b->n ? -1 :
+			strcmp(a->name[i], b->name[j]);
+
+		ck_assert_msg(c >= 0, "%s is in %s but not in %s",
+			      a->name[i], an, bn);
+		ck_assert_msg(c <= 0, "%s is in %s but not in %s",
+			      b->name[j], bn, an);
+		i++;
+		j++;
+	}
+}
+
+static bool is_ident(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '_';
+}
+
+/* The functions lib/cipc.h declares: the identifier before the first '('
+ * of every declaration that starts at column 0. */
+static void header_symbols(struct symset *s)
+{
+	FILE *f = fopen(CIPC_LIBT_HEADER, "r");
+	char line[512];
+
+	ck_assert_msg(f != NULL, "%s: %s", CIPC_LIBT_HEADER, errname(errno));
+	while (fgets(line, sizeof(line), f)) {
+		char *paren = strchr(line, '('), *p;
+
+		if (!(line[0] >= 'a' && line[0] <= 'z') || !paren)
+			continue;
+		for (p = paren; p > line && is_ident(p[-1]); p--)
+			;
+		ck_assert_msg(strncmp(p, "cipc_", 5) == 0,
+			      "%s: declaration of a non-cipc_ name: %s",
+			      CIPC_LIBT_HEADER, line);
+		symset_add(s, p, (size_t)(paren - p), CIPC_LIBT_HEADER);
+	}
+	fclose(f);
+	ck_assert_msg(s->n >= 21, "only %zu functions found in %s", s->n,
+		      CIPC_LIBT_HEADER);
+}
+
+/* The global: names of the LIBCIPC_1 node of lib/libcipc.map. */
+static void map_symbols(struct symset *s)
+{
+	FILE *f = fopen(CIPC_LIBT_MAP, "r");
+	char line[256];
+	bool in_node = false, global = false, local_all = false;
+
+	ck_assert_msg(f != NULL, "%s: %s", CIPC_LIBT_MAP, errname(errno));
+	while (fgets(line, sizeof(line), f)) {
+		char *p = line + strspn(line, " \t");
+		size_t len = strcspn(p, "; \t\n");
+
+		if (!strncmp(p, "LIBCIPC_1 {", 11))
+			in_node = true;
+		else if (!in_node || !len || *p == '/' ||
+			 (*p == '*' && p[1] != ';'))
+			continue;	/* outside the node, or a comment */
+		else if (!strncmp(p, "global:", 7))
+			global = true;
+		else if (!strncmp(p, "local:", 6))
+			global = false;
+		else if (!strncmp(p, "};", 2))
+			in_node = false;
+		else if (global)
+			symset_add(s, p, len, CIPC_LIBT_MAP);
+		else if (!strncmp(p, "*;", 2))
+			local_all = true;
+	}
+	fclose(f);
+	ck_assert_msg(local_all, "%s: no \"local: *;\"", CIPC_LIBT_MAP);
+}
+
+/* What the shared library exports (nm -D --defined-only). */
+static void so_symbols(struct symset *s)
+{
+	FILE *p = popen("nm -D --defined-only " CIPC_LIBT_SO, "r");
+	char line[256], type, name[128];
+	bool node = false;
+	int st;
+
+	ck_assert_msg(p != NULL, "popen(nm): %s", errname(errno));
+	while (fgets(line, sizeof(line), p)) {
+		char *at;
+
+		ck_assert_msg(sscanf(line, "%*s %c %127s", &type, name) == 2,
+			      "nm: unexpected line: %s", line);
+		if (type == 'A' && !strcmp(name, "LIBCIPC_1")) {
+			node = true;	/* the version node itself */
+			continue;
+		}
+		at = strstr(name, "@@LIBCIPC_1");
+		ck_assert_msg(at && !at[11],
+			      "%s exports %s, not in version LIBCIPC_1",
+			      CIPC_LIBT_SO, name);
+		ck_assert_msg(type == 'T', "%s exports %s of type %c, not a "
+			      "function", CIPC_LIBT_SO, name, type);
+		symset_add(s, name, (size_t)(at - name), CIPC_LIBT_SO);
+	}
+	st = pclose(p);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+		      "nm -D %s failed (status %#x)", CIPC_LIBT_SO, st);
+	ck_assert_msg(node, "%s has no version node LIBCIPC_1", CIPC_LIBT_SO);
+}
+
+/* Exactly the functions of the header are exported, as LIBCIPC_1. */
+START_TEST(test_exports)
+{
+	static struct symset hdr, map, so;
+
+	header_symbols(&hdr);
+	map_symbols(&map);
+	so_symbols(&so);
+	symset_expect_same(&hdr, "lib/cipc.h", &map, "lib/libcipc.map");
+	symset_expect_same(&hdr, "lib/cipc.h", &so, "nm -D libcipc.so");
+}
+END_TEST
+
+/* The same at run time: dlsym() finds the API and nothing internal. */
+START_TEST(test_dlopen)
+{
+	static struct symset hdr;
+	const char *(*version)(void);
+	void *h;
+
+	header_symbols(&hdr);
+	h = dlopen(CIPC_LIBT_SO, RTLD_NOW | RTLD_LOCAL);
+	ck_assert_msg(h != NULL, "dlopen: %s", dlerror());
+	for (size_t i = 0; i < hdr.n; i++)
+		ck_assert_msg(dlsym(h, hdr.name[i]) != NULL, "dlsym(%s): %s",
+			      hdr.name[i], dlerror());
+	ck_assert_msg(dlsym(h, "cipc__channel_from_fd_abi") == NULL,
+		      "the internal cipc__channel_from_fd_abi is exported");
+	ck_assert_msg(dlvsym(h, "cipc_channel_open", "LIBCIPC_1") != NULL,
+		      "cipc_channel_open@LIBCIPC_1 missing");
+	*(void **)&version = dlsym(h, "cipc_version_string");
+	ck_assert_str_eq(version(), cipc_version_string());
+	dlclose(h);
+}
+END_TEST
+
+START_TEST(test_soname_and_links)
+{
+	char cmd[PATH_MAX + 64], out[256], target[PATH_MAX];
+	ssize_t n;
+
+	snprintf(cmd, sizeof(cmd),
+		 "readelf -d %s | sed -n 's/.*Library soname: \\[\\(.*\\)\\]/\\1/p'",
+		 CIPC_LIBT_SO);
+	ck_assert_int_eq(run_cmd(cmd, out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "libcipc.so.1");
+
+	n = readlink(CIPC_LIBT_LIBDIR "/libcipc.so.1", target,
+		     sizeof(target) - 1);
+	ck_assert_msg(n > 0, "readlink libcipc.so.1: %s", errname(errno));
+	target[n] = '\0';
+	ck_assert_str_eq(target, "libcipc.so.1.0.0");
+	n = readlink(CIPC_LIBT_LIBDIR "/libcipc.so", target,
+		     sizeof(target) - 1);
+	ck_assert_msg(n > 0, "readlink libcipc.so: %s", errname(errno));
+	target[n] = '\0';
+	ck_assert_str_eq(target, "libcipc.so.1");
+}
+END_TEST
+
+/* pkg-config, on the uninstalled and on the installable libcipc.pc. */
+START_TEST(test_pkg_config)
+{
+	char out[512], want[64], cmd[PATH_MAX + 128];
+
+	driver_version(want, sizeof(want));
+	snprintf(cmd, sizeof(cmd), "PKG_CONFIG_PATH=%s pkg-config "
+		 "--modversion libcipc", CIPC_LIBT_LIBDIR);
+	ck_assert_int_eq(run_cmd(cmd, out, sizeof(out)), 0);
+	ck_assert_str_eq(out, want);
+	snprintf(cmd, sizeof(cmd), "PKG_CONFIG_PATH=%s pkg-config --cflags "
+		 "--libs libcipc", CIPC_LIBT_LIBDIR);
+	ck_assert_int_eq(run_cmd(cmd, out, sizeof(out)), 0);
+	ck_assert_msg(strstr(out, "-I" CIPC_LIBT_HEADER_DIR " ") &&
+		      strstr(out, "-L" CIPC_LIBT_LIBDIR " ") &&
+		      strstr(out, "-lcipc"), "uninstalled flags: %s", out);
+
+	snprintf(cmd, sizeof(cmd), "PKG_CONFIG_PATH=%s/install pkg-config "
+		 "--variable=prefix libcipc", CIPC_LIBT_LIBDIR);
+	ck_assert_int_eq(run_cmd(cmd, out, sizeof(out)), 0);
+	ck_assert_msg(out[0] == '/', "install prefix: \"%s\"", out);
+	snprintf(cmd, sizeof(cmd), "PKG_CONFIG_PATH=%s/install pkg-config "
+		 "--modversion libcipc", CIPC_LIBT_LIBDIR);
+	ck_assert_int_eq(run_cmd(cmd, out, sizeof(out)), 0);
+	ck_assert_str_eq(out, want);
+}
+END_TEST
+
+static Suite *unit_suite(void)
+{
+	Suite *s = suite_create("libcipc-unit");
+	TCase *tc = tcase_create("host");
+
+	tcase_set_timeout(tc, TEST_TIMEOUT_S);
+	tcase_add_test(tc, test_version_string);
+	tcase_add_test(tc, test_abi_version);
+	tcase_add_test(tc, test_open_missing_index);
+	tcase_add_test(tc, test_open_bad_flags);
+	tcase_add_test(tc, test_open_path_devnull);
+	tcase_add_test(tc, test_open_path_not_chardev);
+	tcase_add_test(tc, test_open_path_missing);
+	tcase_add_test(tc, test_open_path_null);
+	tcase_add_test(tc, test_from_fd_bad_fd);
+	tcase_add_test(tc, test_from_fd_pipe);
+	tcase_add_test(tc, test_from_fd_other_files);
+	tcase_add_test(tc, test_close_null);
+	tcase_add_test(tc, test_null_handle);
+	tcase_add_test(tc, test_exports);
+	tcase_add_test(tc, test_dlopen);
+	tcase_add_test(tc, test_soname_and_links);
+	tcase_add_test(tc, test_pkg_config);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return libtest_run(unit_suite());
+}

@@ -1,0 +1,1578 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cipcctl: inspect and drive cipc channels (/dev/cipcN), and load or unload
+ * the cipc module.
+ *
+ *   cipcctl [-h|--help] [-V|--version] COMMAND [ARGS...]
+ *
+ * One function per command (cmd_*), each with its own getopt_long table and
+ * help text (help_*). Channels are used through libcipc (lib/cipc.h); the
+ * list command and the module's state come from sysfs; loading and
+ * unloading go through libkmod. See cipcctl(1) (tools/cipcctl.1) for the
+ * contract: output formats, JSON documents and exit status.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE	/* also set by tools.mk */
+#endif
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libkmod.h>
+
+#include "cipc.h"
+#include "json.h"
+#include "tools-common.h"
+
+#ifndef CIPCCTL_VERSION
+#define CIPCCTL_VERSION		"0.1.0"	/* set by tools.mk */
+#endif
+
+#define MODULE_NAME		"cipc"
+/* The driver's bounds of its parameters (README, driver/main.c). */
+#define CHANNELS_MIN		1
+#define CHANNELS_MAX		256
+#define MSG_MAX_MIN		1
+#define MSG_MAX_MAX		4096
+
+/* ---- help texts ------------------------------------------------------ */
+
+static const char help_main[] =
+"Usage: cipcctl [-h|--help] [-V|--version] COMMAND [ARGS...]\n"
+"\n"
+"Inspect and drive cipc channels (/dev/cipcN, kernel completions for user\n"
+"space), and load or unload the cipc module.\n"
+"\n"
+"Channels:\n"
+"  list [--json]                 every channel: mode, done, waiters, generation\n"
+"  info CH [--json]              identity and state of a channel\n"
+"  stats CH [--json | --reset]   the channel's counters, or zero them\n"
+"  wait CH [--timeout DUR] [--print]\n"
+"                                block until the channel is completed\n"
+"  complete CH [--all] [--message TEXT]\n"
+"                                complete(): release one waiter (--all: all)\n"
+"  reinit CH                     reset the count, clear the message\n"
+"  mode CH [one|all]             print or set the signalling mode\n"
+"Module:\n"
+"  load [--channels N] [--msg-max BYTES] [--module FILE]\n"
+"                                load the cipc module\n"
+"  unload                        unload the cipc module\n"
+"  status [--json]               the module's state, version and parameters\n"
+"Other:\n"
+"  version                       versions of cipcctl, libcipc, ABI and module\n"
+"  help [COMMAND]                this help, or a command's\n"
+"\n"
+"Options:\n"
+"  -h, --help                    show this help and exit\n"
+"  -V, --version                 same as the version command\n"
+"\n"
+"CH is a channel index (0) or a device path (/dev/cipc0).\n"
+"DUR is a whole number with an optional unit: ns, us, ms, s or m; no unit\n"
+"means seconds (250ms, 5s, 2m, 10).\n"
+"\n"
+"Exit status: 0 success, 1 error, 2 usage error, 124 wait timed out.\n"
+"Errors are one line on stderr: \"cipcctl: THING: CAUSE\".\n"
+"Run 'cipcctl COMMAND --help' for a command's options.\n";
+
+static const char help_list[] =
+"Usage: cipcctl list [--json]\n"
+"\n"
+"List every channel, sorted by index, from /sys/class/cipc: one line per\n"
+"channel after a header line:\n"
+"  NAME     MODE  DONE        WAITERS   GENERATION\n"
+"DONE is the completion count (waits that can pass now), or \"all\" after\n"
+"complete --all.\n"
+"\n"
+"Options:\n"
+"  -j, --json    print one JSON document instead:\n"
+"                {\"channels\":[{\"name\":\"cipc0\",\"index\":0,\n"
+"                \"device\":\"/dev/cipc0\",\"mode\":\"one\",\"done\":0,\n"
+"                \"waiters\":0,\"generation\":0},...]}\n"
+"                (\"done\" is a number, or the string \"all\")\n"
+"  -h, --help    show this help\n"
+"\n"
+"Exit status: 0, 1 when cipc is not loaded or sysfs cannot be read.\n";
+
+static const char help_info[] =
+"Usage: cipcctl info CH [--json]\n"
+"\n"
+"Show the identity and state of channel CH (an index or a path), one\n"
+"\"key value\" line each:\n"
+"  device, index, abi_version, msg_max, mode (one|all),\n"
+"  done (the completion count, or \"all\"), waiters, generation, msg_len\n"
+"\n"
+"Options:\n"
+"  -j, --json    print one JSON object with the same keys; \"done\" is a\n"
+"                number or the string \"all\"\n"
+"  -h, --help    show this help\n"
+"\n"
+"Exit status: 0, 1 on error, 2 on a usage error.\n";
+
+static const char help_stats[] =
+"Usage: cipcctl stats CH [--json | --reset]\n"
+"\n"
+"Show the ten counters of channel CH, one \"name value\" line each:\n"
+"  complete, complete_all, reinit, wait, woken, timeout, interrupted,\n"
+"  again, bytes_in, bytes_out\n"
+"\n"
+"Options:\n"
+"  -j, --json    print one JSON object with the same keys instead\n"
+"  -r, --reset   zero the counters and print nothing (needs root:\n"
+"                CAP_SYS_ADMIN); cannot be combined with --json\n"
+"  -h, --help    show this help\n"
+"\n"
+"Exit status: 0, 1 on error, 2 on a usage error.\n";
+
+static const char help_wait[] =
+"Usage: cipcctl wait CH [--timeout DUR] [--print]\n"
+"\n"
+"Block until channel CH is completed, consuming one completion (after\n"
+"complete --all every wait passes until reinit).\n"
+"\n"
+"Options:\n"
+"  -t, --timeout DUR   give up after DUR and exit with status 124, printing\n"
+"                      nothing; 0 tries once without blocking. DUR is a\n"
+"                      whole number with an optional unit ns, us, ms, s or\n"
+"                      m, no unit meaning seconds (250ms, 5s, 2m). Default:\n"
+"                      wait without limit\n"
+"  -p, --print         print the message current when the wait ended: its\n"
+"                      bytes exactly, then a newline\n"
+"  -h, --help          show this help\n"
+"\n"
+"Exit status: 0 completed, 1 error, 2 usage error, 124 timed out.\n";
+
+static const char help_complete[] =
+"Usage: cipcctl complete CH [--all] [--message TEXT]\n"
+"\n"
+"Signal channel CH: complete() releases one waiter, the longest waiting, or\n"
+"lets one later wait pass. The channel's mode is not used (it applies to\n"
+"write(2) on the device).\n"
+"\n"
+"Options:\n"
+"  -a, --all            complete_all(): release every waiter, and every\n"
+"                       later wait until reinit\n"
+"  -m, --message TEXT   store TEXT as the channel's message first (at most\n"
+"                       msg_max bytes; \"\" stores an empty message); without\n"
+"                       it the current message is kept\n"
+"  -h, --help           show this help\n"
+"\n"
+"Exit status: 0, 1 on error, 2 on a usage error.\n";
+
+static const char help_reinit[] =
+"Usage: cipcctl reinit CH\n"
+"\n"
+"Reinitialise channel CH: the count goes back to 0, the message is\n"
+"cleared, the generation goes up by one. Blocked waiters stay blocked.\n"
+"\n"
+"Options:\n"
+"  -h, --help    show this help\n"
+"\n"
+"Exit status: 0, 1 on error, 2 on a usage error.\n";
+
+static const char help_mode[] =
+"Usage: cipcctl mode CH [one|all]\n"
+"\n"
+"Without a mode, print the signalling mode of channel CH (\"one\" or \"all\").\n"
+"With one, set it: what a write(2) to the device does, complete() (one)\n"
+"or complete_all() (all).\n"
+"\n"
+"Options:\n"
+"  -h, --help    show this help\n"
+"\n"
+"Exit status: 0, 1 on error, 2 on a usage error.\n";
+
+static const char help_load[] =
+"Usage: cipcctl load [--channels N] [--msg-max BYTES] [--module FILE]\n"
+"\n"
+"Load the cipc module (as modprobe does, through libkmod: options from\n"
+"/etc/modprobe.d apply, the ones given here override them). Needs root.\n"
+"Fails if cipc is already loaded.\n"
+"\n"
+"Options:\n"
+"  --channels N        channels to create, 1-256 (module default 4)\n"
+"  --msg-max BYTES     largest message, 1-4096 (module default 256)\n"
+"  --module FILE       load this cipc.ko instead of the module installed\n"
+"                      for the running kernel\n"
+"  -h, --help          show this help\n"
+"\n"
+"Exit status: 0, 1 on error (not installed, already loaded, not root...),\n"
+"2 on a usage error.\n";
+
+static const char help_unload[] =
+"Usage: cipcctl unload\n"
+"\n"
+"Unload the cipc module. Needs root. Fails while any channel is open.\n"
+"\n"
+"Options:\n"
+"  -h, --help    show this help\n"
+"\n"
+"Exit status: 0, 1 on error (not loaded, in use, not root...), 2 on a\n"
+"usage error.\n";
+
+static const char help_status[] =
+"Usage: cipcctl status [--json]\n"
+"\n"
+"Show the cipc module's state, one \"key value\" line each: module, loaded\n"
+"(yes|no); when loaded also state (live, coming, going), version, refcnt\n"
+"(the module's reference count: open channels hold references) and\n"
+"parameters (NAME=VALUE...); then kernel (the running release) and\n"
+"installed (the module's path for that kernel, or no).\n"
+"\n"
+"Options:\n"
+"  -j, --json    print one JSON object instead: {\"module\":\"cipc\",\n"
+"                \"loaded\":true,\"state\":\"live\",\"version\":\"0.1.0\",\n"
+"                \"refcnt\":0,\"parameters\":{\"channels\":4,\"msg_max\":256},\n"
+"                \"kernel\":\"...\",\"installed\":\"/lib/modules/...\"};\n"
+"                without the module only module, loaded, kernel and\n"
+"                installed; a missing version or installed is null\n"
+"  -h, --help    show this help\n"
+"\n"
+"Exit status: 0 whether or not cipc is loaded, 1 on error.\n";
+
+static const char help_version[] =
+"Usage: cipcctl version\n"
+"\n"
+"Print the versions, one \"key value\" line each: cipcctl, libcipc, abi\n"
+"(the driver ABI libcipc was built for) and module (the loaded module's\n"
+"version, or \"not loaded\").\n"
+"\n"
+"Options:\n"
+"  -h, --help    show this help\n";
+
+static const char help_help[] =
+"Usage: cipcctl help [COMMAND]\n"
+"\n"
+"Show the help of cipcctl, or of COMMAND.\n";
+
+/* ---- small helpers --------------------------------------------------- */
+
+static const char *mode_name(int mode)
+{
+	return mode == CIPC_CHANNEL_MODE_ALL ? "all" : "one";
+}
+
+/*
+ * Entries "cipcN" of /sys/class/cipc: their count, -1 if the directory
+ * does not exist (cipc is not loaded). indices, if not NULL, receives a
+ * sorted malloc()ed array of the N.
+ */
+static int class_channels(unsigned int **indices)
+{
+	unsigned int *idx = NULL, n = 0, cap = 0;
+	struct dirent *de;
+	DIR *d;
+
+	if (indices)
+		*indices = NULL;
+	d = opendir(CIPC_CLASS_DIR);
+	if (!d) {
+		char e[64];
+
+		if (errno == ENOENT)
+			return -1;
+		die(CIPC_CLASS_DIR ": %s", errno_text(errno, e, sizeof(e)));
+	}
+	while ((de = readdir(d)) != NULL) {
+		unsigned int v;
+
+		if (strncmp(de->d_name, "cipc", 4) != 0 ||
+		    parse_uint(de->d_name + 4, 0, UINT_MAX, &v) != 0)
+			continue;
+		if (indices && n == cap) {
+			unsigned int *p;
+
+			cap = cap ? cap * 2 : 16;
+			p = realloc(idx, cap * sizeof(*idx));
+			if (!p)
+				die("out of memory");
+			idx = p;
+		}
+		if (indices)
+			idx[n] = v;
+		n++;
+	}
+	closedir(d);
+	if (indices) {
+		/* insertion sort: at most 256 channels */
+		for (unsigned int i = 1; i < n; i++) {
+			unsigned int v = idx[i], j = i;
+
+			for (; j > 0 && idx[j - 1] > v; j--)
+				idx[j] = idx[j - 1];
+			idx[j] = v;
+		}
+		*indices = idx;
+	}
+	return (int)n;
+}
+
+NORETURN static void die_not_loaded(void)
+{
+	die("cipc is not loaded");
+}
+
+/* Open a channel, or exit with a line naming it and the cause. */
+static struct cipc_channel *open_channel(const struct channel_arg *arg,
+					 int flags)
+{
+	struct cipc_channel *ch;
+	char e[64];
+	int err, n;
+
+	ch = arg->is_path ? cipc_channel_open_path(arg->path, flags)
+			  : cipc_channel_open(arg->index, flags);
+	if (ch)
+		return ch;
+	err = errno;
+	switch (err) {
+	case ENOENT:
+		n = class_channels(NULL);
+		if (n < 0)
+			die_not_loaded();
+		die("%s: no such channel (%d loaded)", channel_name(arg), n);
+	case EACCES:
+	case EPERM:
+		die("%s: permission denied (are you root?)", channel_name(arg));
+	case ENODEV:
+	case ENOTTY:
+	case ENXIO:
+		die("%s: not a cipc channel", channel_name(arg));
+	case EPROTO:
+		die("%s: the driver's ABI is not version %u, which libcipc was "
+		    "built for: upgrade cipc and libcipc together",
+		    channel_name(arg), cipc_abi_version());
+	default:
+		die("%s: %s", channel_name(arg), errno_text(err, e, sizeof(e)));
+	}
+}
+
+/* An operation on an open channel failed: "NAME: cannot WHAT: cause". */
+NORETURN static void die_op(const struct channel_arg *arg, const char *what,
+			    int err)
+{
+	char e[64];
+
+	if (err == EPERM || err == EACCES)
+		die("%s: cannot %s: %s (are you root?)", channel_name(arg),
+		    what, errno_text(err, e, sizeof(e)));
+	if (err == ENODEV)
+		die("%s: cannot %s: the channel was removed",
+		    channel_name(arg), what);
+	die("%s: cannot %s: %s", channel_name(arg), what,
+	    errno_text(err, e, sizeof(e)));
+}
+
+/* getopt_long() returned '?' or ':' (optstring starts with ':'). */
+NORETURN static void bad_option(const char *verb, char **argv, int c)
+{
+	const char *arg = argv[optind - 1];
+
+	if (c == ':') {
+		if (arg[0] == '-' && arg[1] != '-' && optopt)
+			die_usage(verb, "option '-%c' needs a value", optopt);
+		die_usage(verb, "option '%s' needs a value", arg);
+	}
+	if (strncmp(arg, "--", 2) == 0) {
+		const char *eq = strchr(arg, '=');
+
+		if (eq && optopt)
+			die_usage(verb, "option '%.*s' takes no value",
+				  (int)(eq - arg), arg);
+		die_usage(verb, "unknown option '%s'", arg);
+	}
+	if (optopt)
+		die_usage(verb, "unknown option '-%c'", optopt);
+	die_usage(verb, "unknown option '%s'", arg);
+}
+
+static void parse_channel_arg(const char *verb, const char *s,
+			      struct channel_arg *ch)
+{
+	if (parse_channel(s, ch) != 0)
+		die_usage(verb, "invalid channel '%s': expected an index (0) "
+			  "or a path (/dev/cipc0)", s);
+}
+
+/* The one CH operand at argv[optind], and nothing after it but `extra'. */
+static void take_channel(const char *verb, int argc, char **argv,
+			 struct channel_arg *ch, int extra)
+{
+	if (optind >= argc)
+		die_usage(verb, "missing channel (CH)");
+	parse_channel_arg(verb, argv[optind], ch);
+	if (argc - optind - 1 > extra)
+		die_usage(verb, "unexpected argument '%s'",
+			  argv[optind + 1 + extra]);
+}
+
+static void no_operands(const char *verb, int argc, char **argv)
+{
+	if (optind < argc)
+		die_usage(verb, "unexpected argument '%s'", argv[optind]);
+}
+
+static void print_help(const char *text)
+{
+	fputs(text, stdout);
+}
+
+static void json_finish(struct json_writer *w)
+{
+	char e[64];
+
+	if (json_end(w) != 0)
+		die("writing JSON: %s", errno_text(errno, e, sizeof(e)));
+}
+
+/* Read a sysfs file: 0 with one trailing newline removed, or -errno. */
+static int read_text(const char *path, char *buf, size_t size)
+{
+	ssize_t n;
+	size_t len = 0;
+	int fd, err = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	while (len + 1 < size) {
+		n = read(fd, buf + len, size - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err = -errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	buf[len] = '\0';
+	if (len > 0 && buf[len - 1] == '\n')
+		buf[len - 1] = '\0';
+	return err;
+}
+
+/* A decimal unsigned number of sysfs, or false. */
+static bool text_u64(const char *s, uint64_t *v)
+{
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	*v = strtoull(s, &end, 10);
+	return errno == 0 && *end == '\0';
+}
+
+/* "done" as sysfs shows it: a number or "all"; in JSON the same. */
+static void json_done(struct json_writer *w, const char *text)
+{
+	uint64_t v;
+
+	json_key(w, "done");
+	if (text_u64(text, &v))
+		json_uint(w, v);
+	else
+		json_string(w, text);
+}
+
+static void done_text(uint32_t count, char *buf, size_t size)
+{
+	if (count == CIPC_COUNT_ALL)
+		snprintf(buf, size, "all");
+	else
+		snprintf(buf, size, "%" PRIu32, count);
+}
+
+/* ---- list ------------------------------------------------------------ */
+
+static int cmd_list(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const char *const attrs[] = {
+		"mode", "done", "waiters", "generation",
+	};
+	enum { A_MODE, A_DONE, A_WAITERS, A_GEN, N_ATTRS };
+	struct json_writer w;
+	unsigned int *idx;
+	bool json = false;
+	int c, n;
+
+	while ((c = getopt_long(argc, argv, ":jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			print_help(help_list);
+			return 0;
+		default:
+			bad_option("list", argv, c);
+		}
+	}
+	no_operands("list", argc, argv);
+
+	n = class_channels(&idx);
+	if (n < 0)
+		die_not_loaded();
+
+	if (json) {
+		json_init(&w, stdout);
+		json_begin_object(&w);
+		json_key(&w, "channels");
+		json_begin_array(&w);
+	} else {
+		printf("%-8s %-5s %-11s %-9s %s\n", "NAME", "MODE", "DONE",
+		       "WAITERS", "GENERATION");
+	}
+	for (int i = 0; i < n; i++) {
+		char val[N_ATTRS][32], path[128], name[32], e[64];
+
+		snprintf(name, sizeof(name), "cipc%u", idx[i]);
+		for (int a = 0; a < N_ATTRS; a++) {
+			int err;
+
+			snprintf(path, sizeof(path), CIPC_CLASS_DIR "/%s/%s",
+				 name, attrs[a]);
+			err = read_text(path, val[a], sizeof(val[a]));
+			if (err)
+				die("%s: %s", path,
+				    errno_text(-err, e, sizeof(e)));
+		}
+		if (json) {
+			uint64_t v;
+
+			json_begin_object(&w);
+			json_kv_string(&w, "name", name);
+			json_kv_uint(&w, "index", idx[i]);
+			snprintf(path, sizeof(path), CIPC_DEV_PREFIX "%u",
+				 idx[i]);
+			json_kv_string(&w, "device", path);
+			json_kv_string(&w, "mode", val[A_MODE]);
+			json_done(&w, val[A_DONE]);
+			json_key(&w, "waiters");
+			if (text_u64(val[A_WAITERS], &v))
+				json_uint(&w, v);
+			else
+				json_string(&w, val[A_WAITERS]);
+			json_key(&w, "generation");
+			if (text_u64(val[A_GEN], &v))
+				json_uint(&w, v);
+			else
+				json_string(&w, val[A_GEN]);
+			json_end_object(&w);
+		} else {
+			printf("%-8s %-5s %-11s %-9s %s\n", name, val[A_MODE],
+			       val[A_DONE], val[A_WAITERS], val[A_GEN]);
+		}
+	}
+	free(idx);
+	if (json) {
+		json_end_array(&w);
+		json_end_object(&w);
+		json_finish(&w);
+	}
+	return 0;
+}
+
+/* ---- info ------------------------------------------------------------ */
+
+static int cmd_info(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cipc_channel_info info;
+	struct channel_arg arg;
+	struct cipc_channel *ch;
+	struct json_writer w;
+	bool json = false;
+	char done[16];
+	int c;
+
+	while ((c = getopt_long(argc, argv, ":jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			print_help(help_info);
+			return 0;
+		default:
+			bad_option("info", argv, c);
+		}
+	}
+	take_channel("info", argc, argv, &arg, 0);
+
+	ch = open_channel(&arg, O_RDONLY);
+	if (cipc_channel_get_info(ch, &info) != 0)
+		die_op(&arg, "get its information", errno);
+	cipc_channel_close(ch);
+	done_text(info.count, done, sizeof(done));
+
+	if (json) {
+		json_init(&w, stdout);
+		json_begin_object(&w);
+		json_kv_string(&w, "device", channel_name(&arg));
+		json_kv_uint(&w, "index", info.index);
+		json_kv_uint(&w, "abi_version", info.abi_version);
+		json_kv_uint(&w, "msg_max", info.msg_max);
+		json_kv_string(&w, "mode", mode_name(info.mode));
+		json_done(&w, done);
+		json_kv_uint(&w, "waiters", info.waiters);
+		json_kv_uint(&w, "generation", info.generation);
+		json_kv_uint(&w, "msg_len", info.msg_len);
+		json_end_object(&w);
+		json_finish(&w);
+		return 0;
+	}
+	printf("device       %s\n", channel_name(&arg));
+	printf("index        %u\n", info.index);
+	printf("abi_version  %u\n", info.abi_version);
+	printf("msg_max      %zu\n", info.msg_max);
+	printf("mode         %s\n", mode_name(info.mode));
+	printf("done         %s\n", done);
+	printf("waiters      %u\n", info.waiters);
+	printf("generation   %" PRIu64 "\n", info.generation);
+	printf("msg_len      %zu\n", info.msg_len);
+	return 0;
+}
+
+/* ---- stats ----------------------------------------------------------- */
+
+static int cmd_stats(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "reset", no_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cipc_channel_stats s;
+	struct channel_arg arg;
+	struct cipc_channel *ch;
+	struct json_writer w;
+	bool json = false, reset = false;
+	int c;
+
+	while ((c = getopt_long(argc, argv, ":jrh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json = true;
+			break;
+		case 'r':
+			reset = true;
+			break;
+		case 'h':
+			print_help(help_stats);
+			return 0;
+		default:
+			bad_option("stats", argv, c);
+		}
+	}
+	take_channel("stats", argc, argv, &arg, 0);
+	if (json && reset)
+		die_usage("stats", "--json and --reset cannot be combined "
+			  "(--reset prints nothing)");
+
+	ch = open_channel(&arg, O_RDONLY);
+	if (reset) {
+		if (cipc_channel_reset_stats(ch) != 0)
+			die_op(&arg, "reset the counters", errno);
+		cipc_channel_close(ch);
+		return 0;
+	}
+	if (cipc_channel_get_stats(ch, &s) != 0)
+		die_op(&arg, "read the counters", errno);
+	cipc_channel_close(ch);
+
+	const struct {
+		const char *name;
+		uint64_t val;
+	} rows[] = {
+		{ "complete", s.complete },
+		{ "complete_all", s.complete_all },
+		{ "reinit", s.reinit },
+		{ "wait", s.wait },
+		{ "woken", s.woken },
+		{ "timeout", s.timeout },
+		{ "interrupted", s.interrupted },
+		{ "again", s.again },
+		{ "bytes_in", s.bytes_in },
+		{ "bytes_out", s.bytes_out },
+	};
+	if (json) {
+		json_init(&w, stdout);
+		json_begin_object(&w);
+	}
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		if (json)
+			json_kv_uint(&w, rows[i].name, rows[i].val);
+		else
+			printf("%-13s %" PRIu64 "\n", rows[i].name,
+			       rows[i].val);
+	}
+	if (json) {
+		json_end_object(&w);
+		json_finish(&w);
+	}
+	return 0;
+}
+
+/* ---- wait ------------------------------------------------------------ */
+
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static int cmd_wait(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "timeout", required_argument, NULL, 't' },
+		{ "print", no_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *timeout_arg = NULL;
+	int64_t timeout = CIPC_TIMEOUT_INFINITE, deadline = -1;
+	struct cipc_channel_info info;
+	struct channel_arg arg;
+	struct cipc_channel *ch;
+	size_t size = 0, len = 0;
+	bool print = false;
+	char *buf = NULL;
+	int c, err;
+
+	while ((c = getopt_long(argc, argv, ":t:ph", opts, NULL)) != -1) {
+		switch (c) {
+		case 't':
+			timeout_arg = optarg;
+			break;
+		case 'p':
+			print = true;
+			break;
+		case 'h':
+			print_help(help_wait);
+			return 0;
+		default:
+			bad_option("wait", argv, c);
+		}
+	}
+	take_channel("wait", argc, argv, &arg, 0);
+	if (timeout_arg) {
+		err = parse_duration(timeout_arg, &timeout);
+		if (err == -ERANGE)
+			die_usage("wait", "duration '%s' is too long",
+				  timeout_arg);
+		if (err)
+			die_usage("wait", "invalid duration '%s': expected a "
+				  "whole number with an optional unit ns, us, "
+				  "ms, s or m (250ms, 5s, 2m)", timeout_arg);
+		if (__builtin_add_overflow(mono_ns(), timeout, &deadline))
+			deadline = -1;	/* centuries: as good as none */
+	}
+
+	ch = open_channel(&arg, O_RDONLY);
+	if (print) {
+		if (cipc_channel_get_info(ch, &info) != 0)
+			die_op(&arg, "get its information", errno);
+		size = info.msg_max;
+		buf = malloc(size ? size : 1);
+		if (!buf)
+			die("out of memory");
+	}
+	for (;;) {
+		int64_t left = timeout;
+		ssize_t ret;
+
+		if (deadline >= 0) {
+			left = deadline - mono_ns();
+			if (left < 0)
+				left = 0;
+		}
+		if (print)
+			ret = cipc_channel_receive(ch, buf, size, left, &len);
+		else
+			ret = cipc_channel_wait(ch, left);
+		if (ret >= 0) {
+			if (print && (size_t)ret < len)
+				len = (size_t)ret;	/* truncated */
+			break;
+		}
+		if (errno == EINTR)	/* a stop and continue: wait on */
+			continue;
+		if (errno == ETIMEDOUT) {
+			cipc_channel_close(ch);
+			free(buf);
+			return EXIT_TIMEDOUT;
+		}
+		die_op(&arg, "wait", errno);
+	}
+	cipc_channel_close(ch);
+	if (print) {
+		fwrite(buf, 1, len, stdout);
+		fputc('\n', stdout);
+	}
+	free(buf);
+	return 0;
+}
+
+/* ---- complete -------------------------------------------------------- */
+
+static int cmd_complete(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "all", no_argument, NULL, 'a' },
+		{ "message", required_argument, NULL, 'm' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cipc_channel_info info;
+	const char *msg = NULL;
+	struct channel_arg arg;
+	struct cipc_channel *ch;
+	bool all = false;
+	int c, ret, err;
+
+	while ((c = getopt_long(argc, argv, ":am:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'a':
+			all = true;
+			break;
+		case 'm':
+			msg = optarg;
+			break;
+		case 'h':
+			print_help(help_complete);
+			return 0;
+		default:
+			bad_option("complete", argv, c);
+		}
+	}
+	take_channel("complete", argc, argv, &arg, 0);
+
+	ch = open_channel(&arg, O_WRONLY);
+	if (msg)
+		ret = cipc_channel_send(ch, msg, strlen(msg),
+					all ? CIPC_SEND_ALL : CIPC_SEND_ONE);
+	else
+		ret = all ? cipc_channel_complete_all(ch)
+			  : cipc_channel_complete(ch);
+	if (ret != 0) {
+		err = errno;
+		if (err == EMSGSIZE && cipc_channel_get_info(ch, &info) == 0)
+			die("%s: message too long: %zu bytes, msg_max is %zu",
+			    channel_name(&arg), strlen(msg), info.msg_max);
+		if (err == EOVERFLOW)
+			die("%s: cannot complete: the completion count is at "
+			    "its limit", channel_name(&arg));
+		die_op(&arg, all ? "complete all" : "complete", err);
+	}
+	cipc_channel_close(ch);
+	return 0;
+}
+
+/* ---- reinit ---------------------------------------------------------- */
+
+static int cmd_reinit(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct channel_arg arg;
+	struct cipc_channel *ch;
+	int c;
+
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			print_help(help_reinit);
+			return 0;
+		default:
+			bad_option("reinit", argv, c);
+		}
+	}
+	take_channel("reinit", argc, argv, &arg, 0);
+
+	ch = open_channel(&arg, O_WRONLY);
+	while (cipc_channel_reinit(ch) != 0) {
+		if (errno != EINTR)
+			die_op(&arg, "reinit", errno);
+	}
+	cipc_channel_close(ch);
+	return 0;
+}
+
+/* ---- mode ------------------------------------------------------------ */
+
+static int cmd_mode(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	enum cipc_channel_mode mode = CIPC_CHANNEL_MODE_ONE;
+	struct channel_arg arg;
+	struct cipc_channel *ch;
+	const char *word;
+	int c, cur;
+
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			print_help(help_mode);
+			return 0;
+		default:
+			bad_option("mode", argv, c);
+		}
+	}
+	take_channel("mode", argc, argv, &arg, 1);
+	word = optind + 1 < argc ? argv[optind + 1] : NULL;
+	if (word) {
+		if (strcmp(word, "one") == 0)
+			mode = CIPC_CHANNEL_MODE_ONE;
+		else if (strcmp(word, "all") == 0)
+			mode = CIPC_CHANNEL_MODE_ALL;
+		else
+			die_usage("mode", "invalid mode '%s': expected one or "
+				  "all", word);
+	}
+
+	ch = open_channel(&arg, word ? O_WRONLY : O_RDONLY);
+	if (word) {
+		if (cipc_channel_set_mode(ch, mode) != 0)
+			die_op(&arg, "set the mode", errno);
+	} else {
+		cur = cipc_channel_get_mode(ch);
+		if (cur < 0)
+			die_op(&arg, "get the mode", errno);
+		printf("%s\n", mode_name(cur));
+	}
+	cipc_channel_close(ch);
+	return 0;
+}
+
+/* ---- the module (libkmod) -------------------------------------------- */
+
+static void kmod_quiet(void *data, int priority, const char *file, int line,
+		       const char *fn, const char *format, va_list args)
+{
+	(void)data, (void)priority, (void)file, (void)line, (void)fn;
+	(void)format, (void)args;
+}
+
+/* A libkmod context whose own messages are silenced: we report. */
+static struct kmod_ctx *kmod_open(void)
+{
+	struct kmod_ctx *ctx = kmod_new(NULL, NULL);
+
+	if (!ctx)
+		die("cannot initialise libkmod: %s",
+		    errno ? strerror(errno) : "unknown error");
+	kmod_set_log_fn(ctx, kmod_quiet, NULL);
+	return ctx;
+}
+
+static struct kmod_module *kmod_cipc(struct kmod_ctx *ctx)
+{
+	struct kmod_module *mod = NULL;
+	char e[64];
+	int err;
+
+	err = kmod_module_new_from_name(ctx, MODULE_NAME, &mod);
+	if (err < 0)
+		die("libkmod: %s", errno_text(-err, e, sizeof(e)));
+	return mod;
+}
+
+static const char *kernel_release(struct utsname *u)
+{
+	if (uname(u) != 0)
+		return "unknown";
+	return u->release;
+}
+
+/* Path of cipc installed for the running kernel, "built in", or NULL. */
+static const char *installed_path(struct kmod_ctx *ctx, char *buf,
+				  size_t size)
+{
+	struct kmod_module *mod = NULL;
+	const char *path;
+	int err;
+
+	err = kmod_module_new_from_name_lookup(ctx, MODULE_NAME, &mod);
+	if (err < 0 || !mod)
+		return NULL;
+	path = kmod_module_get_path(mod);
+	snprintf(buf, size, "%s", path ? path : "built in");
+	kmod_module_unref(mod);
+	return buf;
+}
+
+/* The character device major of cipc from /proc/devices, or -1. */
+static int cipc_major(void)
+{
+	char line[128], name[64];
+	bool chr = false;
+	int major = -1, m;
+	FILE *f;
+
+	f = fopen("/proc/devices", "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "Character devices:", 18) == 0)
+			chr = true;
+		else if (strncmp(line, "Block devices:", 14) == 0)
+			chr = false;
+		else if (chr && sscanf(line, "%d %63s", &m, name) == 2 &&
+			 strcmp(name, MODULE_NAME) == 0)
+			major = m;
+	}
+	fclose(f);
+	return major;
+}
+
+/*
+ * Processes other than this one that hold a cipc channel open (their
+ * /proc/PID/fd); this one may hold inherited descriptors, which do not help
+ * the user find the culprit.
+ */
+static unsigned int channel_users(void)
+{
+	unsigned int users = 0, self = (unsigned int)getpid();
+	int major = cipc_major();
+	struct dirent *de;
+	DIR *proc;
+
+	if (major < 0)
+		return 0;
+	proc = opendir("/proc");
+	if (!proc)
+		return 0;
+	while ((de = readdir(proc)) != NULL) {
+		char path[300];
+		struct dirent *fe;
+		unsigned int pid;
+		DIR *fds;
+
+		if (parse_uint(de->d_name, 1, UINT_MAX, &pid) != 0 ||
+		    pid == self)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%u/fd", pid);
+		fds = opendir(path);
+		if (!fds)
+			continue;
+		while ((fe = readdir(fds)) != NULL) {
+			struct stat st;
+
+			if (fe->d_name[0] == '.' ||
+			    fstatat(dirfd(fds), fe->d_name, &st, 0) != 0)
+				continue;
+			if (S_ISCHR(st.st_mode) &&
+			    (int)major(st.st_rdev) == major) {
+				users++;
+				break;
+			}
+		}
+		closedir(fds);
+	}
+	closedir(proc);
+	return users;
+}
+
+static int cmd_load(int argc, char **argv)
+{
+	enum { OPT_CHANNELS = 256, OPT_MSG_MAX, OPT_MODULE };
+	static const struct option opts[] = {
+		{ "channels", required_argument, NULL, OPT_CHANNELS },
+		{ "msg-max", required_argument, NULL, OPT_MSG_MAX },
+		{ "module", required_argument, NULL, OPT_MODULE },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *channels_arg = NULL, *msg_max_arg = NULL, *file = NULL;
+	struct kmod_module *mod, *cipc;
+	unsigned int channels = 0, msg_max = 0;
+	char options[64] = "", e[64];
+	struct kmod_ctx *ctx;
+	struct utsname u;
+	int c, err;
+
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_CHANNELS:
+			channels_arg = optarg;
+			break;
+		case OPT_MSG_MAX:
+			msg_max_arg = optarg;
+			break;
+		case OPT_MODULE:
+			file = optarg;
+			break;
+		case 'h':
+			print_help(help_load);
+			return 0;
+		default:
+			bad_option("load", argv, c);
+		}
+	}
+	no_operands("load", argc, argv);
+	if (channels_arg && parse_uint(channels_arg, CHANNELS_MIN,
+				       CHANNELS_MAX, &channels) != 0)
+		die_usage("load", "invalid value '%s' for --channels: "
+			  "expected a number from %d to %d", channels_arg,
+			  CHANNELS_MIN, CHANNELS_MAX);
+	if (msg_max_arg && parse_uint(msg_max_arg, MSG_MAX_MIN, MSG_MAX_MAX,
+				      &msg_max) != 0)
+		die_usage("load", "invalid value '%s' for --msg-max: "
+			  "expected a number from %d to %d", msg_max_arg,
+			  MSG_MAX_MIN, MSG_MAX_MAX);
+	if (file && !*file)
+		die_usage("load", "invalid value '' for --module: expected "
+			  "the path of cipc.ko");
+	if (channels_arg)
+		snprintf(options, sizeof(options), "channels=%u", channels);
+	if (msg_max_arg)
+		snprintf(options + strlen(options),
+			 sizeof(options) - strlen(options), "%smsg_max=%u",
+			 *options ? " " : "", msg_max);
+
+	ctx = kmod_open();
+	cipc = kmod_cipc(ctx);
+	if (kmod_module_get_initstate(cipc) >= 0)
+		die("cipc is already loaded");
+
+	if (file) {
+		struct kmod_list *modinfo = NULL, *l;
+		const char *name = NULL;
+
+		err = kmod_module_new_from_path(ctx, file, &mod);
+		if (err < 0)
+			die("%s: %s", file, errno_text(-err, e, sizeof(e)));
+		err = kmod_module_get_info(mod, &modinfo);
+		if (err < 0)
+			die("%s: not a kernel module (%s)", file,
+			    errno_text(-err, e, sizeof(e)));
+		kmod_list_foreach(l, modinfo) {
+			if (strcmp(kmod_module_info_get_key(l), "name") == 0)
+				name = kmod_module_info_get_value(l);
+		}
+		if (!name)
+			name = kmod_module_get_name(mod);
+		if (strcmp(name, MODULE_NAME) != 0)
+			die("%s: not the cipc module (it is '%s')", file, name);
+		kmod_module_info_free_list(modinfo);
+	} else {
+		mod = NULL;
+		err = kmod_module_new_from_name_lookup(ctx, MODULE_NAME, &mod);
+		if (err < 0 || !mod)
+			die("module cipc is not installed for kernel %s: "
+			    "install cipc-dkms", kernel_release(&u));
+	}
+
+	err = kmod_module_probe_insert_module(mod, KMOD_PROBE_FAIL_ON_LOADED,
+					      options, NULL, NULL, NULL);
+	switch (-err) {
+	case 0:
+		break;
+	case EEXIST:
+		die("cipc is already loaded");
+	case ENOENT:
+		if (!file)
+			die("module cipc is not installed for kernel %s: "
+			    "install cipc-dkms", kernel_release(&u));
+		die("%s: %s", file, errno_text(-err, e, sizeof(e)));
+	case EPERM:
+		die("cannot load cipc: operation not permitted (are you "
+		    "root?)");
+	case ENOEXEC:
+		die("cannot load cipc from %s: not a module for kernel %s "
+		    "(exec format error)",
+		    file ? file : kmod_module_get_path(mod) ?
+		    kmod_module_get_path(mod) : "?", kernel_release(&u));
+	default:
+		if (err > 0)	/* blacklisted: only with APPLY_BLACKLIST */
+			die("cannot load cipc: blacklisted");
+		die("cannot load cipc: %s (see the kernel log)",
+		    errno_text(-err, e, sizeof(e)));
+	}
+	kmod_module_unref(mod);
+	kmod_module_unref(cipc);
+	kmod_unref(ctx);
+	return 0;
+}
+
+static int cmd_unload(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct kmod_module *mod;
+	struct kmod_ctx *ctx;
+	unsigned int users;
+	int c, err, state;
+	char e[64];
+
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			print_help(help_unload);
+			return 0;
+		default:
+			bad_option("unload", argv, c);
+		}
+	}
+	no_operands("unload", argc, argv);
+
+	ctx = kmod_open();
+	mod = kmod_cipc(ctx);
+	state = kmod_module_get_initstate(mod);
+	if (state == -ENOENT)
+		die_not_loaded();
+	if (state == KMOD_MODULE_BUILTIN)
+		die("cannot unload cipc: it is built into the kernel");
+
+	err = kmod_module_remove_module(mod, 0);
+	switch (-err) {
+	case 0:
+		break;
+	case ENOENT:
+		die_not_loaded();
+	case EBUSY:
+	case EAGAIN:
+		users = channel_users();
+		if (users)
+			die("cannot unload cipc: in use by %u process%s",
+			    users, users == 1 ? "" : "es");
+		die("cannot unload cipc: in use (reference count %d)",
+		    kmod_module_get_refcnt(mod));
+	case EPERM:
+		die("cannot unload cipc: operation not permitted (are you "
+		    "root?)");
+	default:
+		die("cannot unload cipc: %s", errno_text(-err, e, sizeof(e)));
+	}
+	kmod_module_unref(mod);
+	kmod_unref(ctx);
+	return 0;
+}
+
+struct param {
+	char name[64];
+	char value[64];
+};
+
+static int param_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct param *)a)->name,
+		      ((const struct param *)b)->name);
+}
+
+/* The module's parameters, sorted by name: their number. */
+static size_t module_params(struct param *p, size_t max)
+{
+	struct dirent *de;
+	size_t n = 0;
+	DIR *d;
+
+	d = opendir(CIPC_MODULE_DIR "/parameters");
+	if (!d)
+		return 0;
+	while ((de = readdir(d)) != NULL && n < max) {
+		size_t len = strlen(de->d_name);
+		char path[400];
+
+		if (de->d_name[0] == '.' || len >= sizeof(p[n].name))
+			continue;
+		snprintf(path, sizeof(path), CIPC_MODULE_DIR "/parameters/%s",
+			 de->d_name);
+		if (read_text(path, p[n].value, sizeof(p[n].value)) != 0)
+			continue;
+		memcpy(p[n].name, de->d_name, len + 1);
+		n++;
+	}
+	closedir(d);
+	qsort(p, n, sizeof(*p), param_cmp);
+	return n;
+}
+
+static int cmd_status(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char version[64], where[PATH_MAX];
+	const char *release, *installed;
+	struct param params[16];
+	struct kmod_module *mod;
+	struct json_writer w;
+	struct kmod_ctx *ctx;
+	bool json = false, loaded, has_version = false;
+	size_t nparams = 0;
+	int c, state, refcnt = -1;
+	struct utsname u;
+
+	while ((c = getopt_long(argc, argv, ":jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			print_help(help_status);
+			return 0;
+		default:
+			bad_option("status", argv, c);
+		}
+	}
+	no_operands("status", argc, argv);
+
+	ctx = kmod_open();
+	mod = kmod_cipc(ctx);
+	state = kmod_module_get_initstate(mod);
+	loaded = state >= 0;
+	if (loaded) {
+		has_version = read_text(CIPC_MODULE_DIR "/version", version,
+					sizeof(version)) == 0;
+		refcnt = kmod_module_get_refcnt(mod);
+		nparams = module_params(params,
+					sizeof(params) / sizeof(params[0]));
+	}
+	release = kernel_release(&u);
+	installed = installed_path(ctx, where, sizeof(where));
+	kmod_module_unref(mod);
+	kmod_unref(ctx);
+
+	if (json) {
+		json_init(&w, stdout);
+		json_begin_object(&w);
+		json_kv_string(&w, "module", MODULE_NAME);
+		json_kv_bool(&w, "loaded", loaded);
+		if (loaded) {
+			json_kv_string(&w, "state",
+				       kmod_module_initstate_str(state));
+			json_key(&w, "version");
+			if (has_version)
+				json_string(&w, version);
+			else
+				json_null(&w);
+			json_key(&w, "refcnt");
+			if (refcnt >= 0)
+				json_uint(&w, (unsigned int)refcnt);
+			else
+				json_null(&w);
+			json_key(&w, "parameters");
+			json_begin_object(&w);
+			for (size_t i = 0; i < nparams; i++) {
+				uint64_t v;
+
+				json_key(&w, params[i].name);
+				if (text_u64(params[i].value, &v))
+					json_uint(&w, v);
+				else
+					json_string(&w, params[i].value);
+			}
+			json_end_object(&w);
+		}
+		json_kv_string(&w, "kernel", release);
+		json_key(&w, "installed");
+		if (installed)
+			json_string(&w, installed);
+		else
+			json_null(&w);
+		json_end_object(&w);
+		json_finish(&w);
+		return 0;
+	}
+	printf("module      %s\n", MODULE_NAME);
+	printf("loaded      %s\n", loaded ? "yes" : "no");
+	if (loaded) {
+		printf("state       %s\n", kmod_module_initstate_str(state));
+		printf("version     %s\n", has_version ? version : "unknown");
+		if (refcnt >= 0)
+			printf("refcnt      %d\n", refcnt);
+		else
+			printf("refcnt      unknown\n");
+		printf("parameters ");
+		for (size_t i = 0; i < nparams; i++)
+			printf(" %s=%s", params[i].name, params[i].value);
+		printf("\n");
+	}
+	printf("kernel      %s\n", release);
+	printf("installed   %s\n", installed ? installed : "no");
+	return 0;
+}
+
+/* ---- version --------------------------------------------------------- */
+
+static void print_versions(void)
+{
+	char version[64];
+	const char *module = "not loaded";
+
+	if (read_text(CIPC_MODULE_DIR "/version", version,
+		      sizeof(version)) == 0)
+		module = version;
+	else if (access(CIPC_MODULE_DIR, F_OK) == 0)
+		module = "loaded, version unknown";
+	printf("cipcctl  %s\n", CIPCCTL_VERSION);
+	printf("libcipc  %s\n", cipc_version_string());
+	printf("abi      %u\n", cipc_abi_version());
+	printf("module   %s\n", module);
+}
+
+static int cmd_version(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			print_help(help_version);
+			return 0;
+		default:
+			bad_option("version", argv, c);
+		}
+	}
+	no_operands("version", argc, argv);
+	print_versions();
+	return 0;
+}
+
+/* ---- main ------------------------------------------------------------ */
+
+static int cmd_help(int argc, char **argv);
+
+static const struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *help;
+} commands[] = {
+	{ "list", cmd_list, help_list },
+	{ "info", cmd_info, help_info },
+	{ "stats", cmd_stats, help_stats },
+	{ "wait", cmd_wait, help_wait },
+	{ "complete", cmd_complete, help_complete },
+	{ "reinit", cmd_reinit, help_reinit },
+	{ "mode", cmd_mode, help_mode },
+	{ "load", cmd_load, help_load },
+	{ "unload", cmd_unload, help_unload },
+	{ "status", cmd_status, help_status },
+	{ "version", cmd_version, help_version },
+	{ "help", cmd_help, help_help },
+};
+
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static const struct command *find_command(const char *name)
+{
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+static int cmd_help(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct command *cmd;
+	int c;
+
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			print_help(help_help);
+			return 0;
+		default:
+			bad_option("help", argv, c);
+		}
+	}
+	if (optind >= argc) {
+		print_help(help_main);
+		return 0;
+	}
+	if (argc - optind > 1)
+		die_usage("help", "unexpected argument '%s'", argv[optind + 1]);
+	cmd = find_command(argv[optind]);
+	if (!cmd)
+		die_usage(NULL, "unknown command '%s'", argv[optind]);
+	print_help(cmd->help);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct command *cmd;
+	char e[64];
+	int c, ret;
+
+	opterr = 0;
+	/* '+': stop at the command; its own options are its own */
+	while ((c = getopt_long(argc, argv, "+:hV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			print_help(help_main);
+			ret = 0;
+			goto out;
+		case 'V':
+			print_versions();
+			ret = 0;
+			goto out;
+		default:
+			bad_option(NULL, argv, c);
+		}
+	}
+	if (optind >= argc)
+		die_usage(NULL, "missing command");
+	cmd = find_command(argv[optind]);
+	if (!cmd)
+		die_usage(NULL, "unknown command '%s'", argv[optind]);
+
+	argc -= optind;
+	argv += optind;
+	optind = 0;	/* a fresh getopt scan: argv[0] is the command */
+	ret = cmd->run(argc, argv);
+out:
+	if (fflush(stdout) != 0 || ferror(stdout))
+		die("write error: %s", errno_text(errno ? errno : EIO, e,
+						  sizeof(e)));
+	return ret;
+}
