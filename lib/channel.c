@@ -6,7 +6,8 @@
  * whose sysfs entry, /sys/dev/char/MAJ:MIN/subsystem, points at the cipc
  * class, and if the driver behind it answers CIPC_IOC_INFO with the ABI
  * version the library was built for. cipc_channel_open_path() checks the
- * node before opening it, so that no other device is ever opened (opening
+ * node (pinned by an O_PATH descriptor) before opening that very inode, so
+ * that no other device is ever opened, even if the path is swapped (opening
  * some devices has side effects, e.g. a watchdog), and opens with
  * O_NONBLOCK so that a FIFO or a terminal cannot block the call; the mode
  * the caller asked for is set once the channel is known to be cipc's.
@@ -117,8 +118,9 @@ CIPC_API struct cipc_channel *cipc_channel_open_path(const char *path,
 						     int flags)
 {
 	struct cipc_channel *ch = NULL;
-	struct stat st;
-	int fd, fl, err;
+	char proc[32];
+	struct stat st, st2;
+	int fd, pfd, fl, mode, err;
 
 	if (cipc_check_flags(flags) < 0)
 		return NULL;
@@ -126,14 +128,35 @@ CIPC_API struct cipc_channel *cipc_channel_open_path(const char *path,
 		errno = EINVAL;
 		return NULL;
 	}
-	/* Never open another device: look at the node first. */
-	if (stat(path, &st) < 0 || cipc_check_node(&st) < 0)
+	/*
+	 * Never open another device: pin the node with O_PATH (which opens
+	 * nothing), check it is a cipc device, then open that very inode
+	 * through /proc/self/fd, so that a path swapped in between cannot
+	 * make us open another device.
+	 */
+	pfd = open(path, O_PATH | O_CLOEXEC);
+	if (pfd < 0)
 		return NULL;
-
-	fd = open(path, (flags & O_ACCMODE) | O_NONBLOCK | O_CLOEXEC |
-			O_NOCTTY);
+	if (fstat(pfd, &st) < 0 || cipc_check_node(&st) < 0) {
+		err = errno;
+		close(pfd);
+		errno = err;
+		return NULL;
+	}
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
+	mode = (flags & O_ACCMODE) | O_NONBLOCK | O_CLOEXEC | O_NOCTTY;
+	fd = open(proc, mode);
+	err = errno;
+	close(pfd);
+	errno = err;
 	if (fd < 0)
 		return NULL;
+	if (fstat(fd, &st2) < 0 || st2.st_rdev != st.st_rdev ||
+	    st2.st_ino != st.st_ino || st2.st_dev != st.st_dev) {
+		close(fd);
+		errno = ENODEV;
+		return NULL;
+	}
 	/* Checks again what was opened: the node may have been replaced. */
 	ch = cipc__channel_from_fd_abi(fd, CIPC_ABI_VERSION);
 	if (!ch)
