@@ -224,7 +224,8 @@ static const char help_status[] =
 "Usage: cipcctl status [--json]\n"
 "\n"
 "Show the cipc module's state, one \"key value\" line each: module, loaded\n"
-"(yes|no); when loaded also state (live, coming, going), version, refcnt\n"
+"(yes|no); when loaded also state (live, coming, going, or builtin for a\n"
+"module built into the kernel), version (\"unknown\" if unreadable), refcnt\n"
 "(the module's reference count: open channels hold references) and\n"
 "parameters (NAME=VALUE...); then kernel (the running release) and\n"
 "installed (the module's path for that kernel, or no).\n"
@@ -245,7 +246,8 @@ static const char help_version[] =
 "\n"
 "Print the versions, one \"key value\" line each: cipcctl, libcipc, abi\n"
 "(the driver ABI libcipc was built for) and module (the loaded module's\n"
-"version, or \"not loaded\").\n"
+"version, \"loaded, version unknown\" when it cannot be read, or\n"
+"\"not loaded\").\n"
 "\n"
 "Options:\n"
 "  -h, --help    show this help\n";
@@ -337,6 +339,13 @@ static struct cipc_channel *open_channel(const struct channel_arg *arg,
 	err = errno;
 	switch (err) {
 	case ENOENT:
+		/*
+		 * A path that is not /dev/cipcN and does not exist is a typo,
+		 * not a missing channel.
+		 */
+		if (arg->is_path && !is_channel_node_path(arg->path))
+			die("%s: %s", arg->path,
+			    errno_text(ENOENT, e, sizeof(e)));
 		n = class_channels(NULL);
 		if (n < 0)
 			die_not_loaded();
@@ -498,6 +507,35 @@ static void done_text(uint32_t count, char *buf, size_t size)
 
 /* ---- list ------------------------------------------------------------ */
 
+/*
+ * The output of list is built in memory (open_memstream) and written only
+ * once complete: an error half-way must not leave half a table or half a
+ * JSON document on stdout (die() flushes stdout).
+ */
+struct list_out {
+	FILE *f;
+	char *buf;
+	size_t len;
+};
+
+static void list_out_discard(struct list_out *o)
+{
+	if (o->f)
+		fclose(o->f);
+	o->f = NULL;
+	free(o->buf);
+	o->buf = NULL;
+}
+
+/* Whether the channel's sysfs directory is gone (removed while listed). */
+static bool channel_vanished(const char *name)
+{
+	char dir[128];
+
+	snprintf(dir, sizeof(dir), CIPC_CLASS_DIR "/%s", name);
+	return access(dir, F_OK) != 0 && errno == ENOENT;
+}
+
 static int cmd_list(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -509,9 +547,11 @@ static int cmd_list(int argc, char **argv)
 		"mode", "done", "waiters", "generation",
 	};
 	enum { A_MODE, A_DONE, A_WAITERS, A_GEN, N_ATTRS };
+	struct list_out o = { NULL, NULL, 0 };
 	struct json_writer w;
 	unsigned int *idx;
 	bool json = false;
+	char e[64];
 	int c, n;
 
 	while ((c = getopt_long(argc, argv, ":jh", opts, NULL)) != -1) {
@@ -532,29 +572,43 @@ static int cmd_list(int argc, char **argv)
 	if (n < 0)
 		die_not_loaded();
 
+	o.f = open_memstream(&o.buf, &o.len);
+	if (!o.f)
+		die("out of memory");
 	if (json) {
-		json_init(&w, stdout);
+		json_init(&w, o.f);
 		json_begin_object(&w);
 		json_key(&w, "channels");
 		json_begin_array(&w);
 	} else {
-		printf("%-8s %-5s %-11s %-9s %s\n", "NAME", "MODE", "DONE",
-		       "WAITERS", "GENERATION");
+		fprintf(o.f, "%-8s %-5s %-11s %-9s %s\n", "NAME", "MODE",
+			"DONE", "WAITERS", "GENERATION");
 	}
 	for (int i = 0; i < n; i++) {
-		char val[N_ATTRS][32], path[128], name[32], e[64];
+		char val[N_ATTRS][32], path[128], name[32];
+		bool gone = false;
 
 		snprintf(name, sizeof(name), "cipc%u", idx[i]);
-		for (int a = 0; a < N_ATTRS; a++) {
+		for (int a = 0; a < N_ATTRS && !gone; a++) {
 			int err;
 
 			snprintf(path, sizeof(path), CIPC_CLASS_DIR "/%s/%s",
 				 name, attrs[a]);
 			err = read_text(path, val[a], sizeof(val[a]));
-			if (err)
-				die("%s: %s", path,
-				    errno_text(-err, e, sizeof(e)));
+			if (!err)
+				continue;
+			/* removed since readdir (unloaded): skip it */
+			if ((err == -ENOENT || err == -ENODEV) &&
+			    channel_vanished(name)) {
+				gone = true;
+				continue;
+			}
+			free(idx);
+			list_out_discard(&o);
+			die("%s: %s", path, errno_text(-err, e, sizeof(e)));
 		}
+		if (gone)
+			continue;
 		if (json) {
 			uint64_t v;
 
@@ -578,16 +632,30 @@ static int cmd_list(int argc, char **argv)
 				json_string(&w, val[A_GEN]);
 			json_end_object(&w);
 		} else {
-			printf("%-8s %-5s %-11s %-9s %s\n", name, val[A_MODE],
-			       val[A_DONE], val[A_WAITERS], val[A_GEN]);
+			fprintf(o.f, "%-8s %-5s %-11s %-9s %s\n", name,
+				val[A_MODE], val[A_DONE], val[A_WAITERS],
+				val[A_GEN]);
 		}
 	}
 	free(idx);
 	if (json) {
 		json_end_array(&w);
 		json_end_object(&w);
-		json_finish(&w);
+		if (json_end(&w) != 0) {
+			int err = errno;
+
+			list_out_discard(&o);
+			die("writing JSON: %s", errno_text(err, e, sizeof(e)));
+		}
 	}
+	if (fclose(o.f) != 0) {
+		o.f = NULL;
+		list_out_discard(&o);
+		die("out of memory");
+	}
+	o.f = NULL;
+	fwrite(o.buf, 1, o.len, stdout);
+	list_out_discard(&o);
 	return 0;
 }
 
@@ -987,11 +1055,36 @@ static void kmod_quiet(void *data, int priority, const char *file, int line,
 /* A libkmod context whose own messages are silenced: we report. */
 static struct kmod_ctx *kmod_open(void)
 {
-	struct kmod_ctx *ctx = kmod_new(NULL, NULL);
+	struct kmod_ctx *ctx;
+	char *saved = NULL, e[64];
+	const char *old;
+	int err;
 
+	/*
+	 * kmod_new() logs to stderr (reading the configuration) before
+	 * kmod_set_log_fn() can be called; it reads its log priority from
+	 * KMOD_LOG first (libkmod 30 and later), and 0 (LOG_EMERG) silences
+	 * everything it logs. The variable is restored afterwards, so that
+	 * programs run by libkmod (modprobe.d install commands) log as usual.
+	 */
+	old = getenv("KMOD_LOG");
+	if (old) {
+		saved = strdup(old);
+		if (!saved)
+			die("out of memory");
+	}
+	setenv("KMOD_LOG", "0", 1);
+	errno = 0;
+	ctx = kmod_new(NULL, NULL);
+	err = errno;
+	if (saved)
+		setenv("KMOD_LOG", saved, 1);
+	else
+		unsetenv("KMOD_LOG");
+	free(saved);
 	if (!ctx)
 		die("cannot initialise libkmod: %s",
-		    errno ? strerror(errno) : "unknown error");
+		    err ? errno_text(err, e, sizeof(e)) : "unknown error");
 	kmod_set_log_fn(ctx, kmod_quiet, NULL);
 	return ctx;
 }
@@ -1186,6 +1279,14 @@ static int cmd_load(int argc, char **argv)
 		if (strcmp(name, MODULE_NAME) != 0)
 			die("%s: not the cipc module (it is '%s')", file, name);
 		kmod_module_info_free_list(modinfo);
+		/*
+		 * libkmod names a module after its file: any other name would
+		 * make modprobe.d options, blacklist and FAIL_ON_LOADED apply
+		 * to that name, not to cipc.
+		 */
+		if (strcmp(kmod_module_get_name(mod), MODULE_NAME) != 0)
+			die("%s: module file must be named cipc.ko (libkmod "
+			    "names modules after their file)", file);
 	} else {
 		mod = NULL;
 		err = kmod_module_new_from_name_lookup(ctx, MODULE_NAME, &mod);
@@ -1235,7 +1336,7 @@ static int cmd_unload(int argc, char **argv)
 	struct kmod_module *mod;
 	struct kmod_ctx *ctx;
 	unsigned int users;
-	int c, err, state;
+	int c, err, state, refcnt;
 	char e[64];
 
 	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
@@ -1269,8 +1370,11 @@ static int cmd_unload(int argc, char **argv)
 		if (users)
 			die("cannot unload cipc: in use by %u process%s",
 			    users, users == 1 ? "" : "es");
+		refcnt = kmod_module_get_refcnt(mod);
+		if (refcnt < 0)
+			die("cannot unload cipc: in use");
 		die("cannot unload cipc: in use (reference count %d)",
-		    kmod_module_get_refcnt(mod));
+		    refcnt);
 	case EPERM:
 		die("cannot unload cipc: operation not permitted (are you "
 		    "root?)");

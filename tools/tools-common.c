@@ -144,6 +144,15 @@ int parse_channel(const char *s, struct channel_arg *ch)
 	return 0;
 }
 
+bool is_channel_node_path(const char *s)
+{
+	size_t n = sizeof(CIPC_DEV_PREFIX) - 1;
+	unsigned int v;
+
+	return s && strncmp(s, CIPC_DEV_PREFIX, n) == 0 &&
+	       parse_uint(s + n, 0, UINT_MAX, &v) == 0;
+}
+
 const char *channel_name(const struct channel_arg *ch)
 {
 	return ch->is_path ? ch->path : ch->name;

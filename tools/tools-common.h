@@ -72,6 +72,13 @@ struct channel_arg {
  */
 int parse_channel(const char *s, struct channel_arg *ch);
 
+/*
+ * Whether @s is "/dev/cipcN" (N a decimal index, see parse_uint): a path
+ * that names a channel, whose absence means the channel does not exist
+ * (rather than a mistyped path).
+ */
+bool is_channel_node_path(const char *s);
+
 /* How errors name the channel: the path given, or "/dev/cipcN". */
 const char *channel_name(const struct channel_arg *ch);
 

@@ -507,6 +507,10 @@ START_TEST(test_info_no_such_channel)
 	ck_assert_str_eq(p.err, line);
 	proc_free(&p);
 	CTL_ERROR("/dev/null: not a cipc channel", "info", "/dev/null");
+	/* a mistyped path is missing, not a missing channel */
+	CTL_ERROR("./typo: no such file or directory", "info", "./typo");
+	CTL_ERROR("/dev/cipc0x: no such file or directory", "wait",
+		  "/dev/cipc0x", "--timeout", "1s");
 }
 END_TEST
 
@@ -947,6 +951,38 @@ START_TEST(test_status_loaded)
 }
 END_TEST
 
+/*
+ * libkmod's own messages never reach stderr, even those of kmod_new()
+ * (a bad line of modprobe.d is an error it logs while reading the
+ * configuration, before a log function can be set).
+ */
+#define BAD_MODPROBE_CONF "/run/modprobe.d/zz-cipcctl-test.conf"
+
+START_TEST(test_status_kmod_quiet)
+{
+	const char *const env[] = { "KMOD_LOG=debug", NULL };
+	struct run_opts o = { .env = env };
+	struct proc p, q;
+	int fd, st, st2;
+
+	(void)mkdir("/run/modprobe.d", 0755);
+	fd = open(BAD_MODPROBE_CONF, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+		  0644);
+	ck_assert_msg(fd >= 0, BAD_MODPROBE_CONF ": %s", strerror(errno));
+	ck_assert_int_eq(write(fd, "bogus line\n", 11), 11);
+	close(fd);
+	st = run_cipcctl(&p, "status", NULL);
+	st2 = run_cipcctl_opts(&q, &o, "status", NULL);	/* the user's */
+	unlink(BAD_MODPROBE_CONF);
+	ck_assert_msg(st == 0 && p.err_len == 0, "status: %d, stderr: %s", st,
+		      p.err);
+	ck_assert_msg(st2 == 0 && q.err_len == 0, "KMOD_LOG=debug status: "
+		      "%d, stderr: %s", st2, q.err);
+	proc_free(&p);
+	proc_free(&q);
+}
+END_TEST
+
 START_TEST(test_version)
 {
 	char version[64], want[128];
@@ -1200,6 +1236,7 @@ START_TEST(test_module_unload_then_not_loaded)
 	CTL_ERROR("cipc is not loaded", "wait", "/dev/cipc0", "--timeout",
 		  "1s");
 	CTL_ERROR("cipc is not loaded", "complete", "0");
+	CTL_ERROR("./typo: no such file or directory", "info", "./typo");
 }
 END_TEST
 
@@ -1237,6 +1274,20 @@ START_TEST(test_module_load_bad_file)
 		      !strchr(p.err, '\n')[1], "stderr: %s", p.err);
 	proc_free(&p);
 	ck_assert(!module_loaded());
+
+	/* the real module under another name: libkmod would call it that */
+	{
+		char *cp[] = { "cp", (char *)getenv("CIPC_KO"),
+			       "/tmp/notcipc.ko", NULL };
+
+		ck_assert_int_eq(run_argv(&p, cp, NULL), 0);
+		proc_free(&p);
+		CTL_ERROR("/tmp/notcipc.ko: module file must be named cipc.ko "
+			  "(libkmod names modules after their file)", "load",
+			  "--module", "/tmp/notcipc.ko");
+		unlink("/tmp/notcipc.ko");
+		ck_assert(!module_loaded());
+	}
 }
 END_TEST
 
@@ -1398,6 +1449,7 @@ static Suite *channels_suite(void)
 
 	tc = chan_tcase("status");
 	tcase_add_test(tc, test_status_loaded);
+	tcase_add_test(tc, test_status_kmod_quiet);
 	tcase_add_test(tc, test_version);
 	tcase_add_test(tc, test_completion_channels);
 	suite_add_tcase(s, tc);

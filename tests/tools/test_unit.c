@@ -241,6 +241,23 @@ START_TEST(test_parse_channel)
 }
 END_TEST
 
+START_TEST(test_is_channel_node_path)
+{
+	ck_assert(is_channel_node_path("/dev/cipc0"));
+	ck_assert(is_channel_node_path("/dev/cipc255"));
+	ck_assert(!is_channel_node_path("/dev/cipc"));
+	ck_assert(!is_channel_node_path("/dev/cipc0/"));
+	ck_assert(!is_channel_node_path("/dev/cipcx"));
+	ck_assert(!is_channel_node_path("/dev/cipc-1"));
+	ck_assert(!is_channel_node_path("/dev/cipc99999999999"));
+	ck_assert(!is_channel_node_path("./cipc0"));
+	ck_assert(!is_channel_node_path("dev/cipc0"));
+	ck_assert(!is_channel_node_path("/dev//cipc0"));
+	ck_assert(!is_channel_node_path(""));
+	ck_assert(!is_channel_node_path(NULL));
+}
+END_TEST
+
 START_TEST(test_errno_text)
 {
 	char buf[64];
@@ -1062,6 +1079,26 @@ START_TEST(test_notloaded_not_a_channel)
 }
 END_TEST
 
+/* Loaded or not: a mistyped path (not /dev/cipcN) is named as missing. */
+START_TEST(test_no_such_path)
+{
+	static const char *const cases[][8] = {
+		{ "info", "./typo" },
+		{ "info", "./typo", "--json" },
+		{ "wait", "./typo", "--timeout", "1s" },
+		{ "complete", "/nonexistent/cipc0" },
+		{ "mode", "/dev/cipc0x" },
+	};
+	char line[128];
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		snprintf(line, sizeof(line), "%s: no such file or directory",
+			 cases[i][1]);
+		expect_error(line, cases[i]);
+	}
+}
+END_TEST
+
 START_TEST(test_notloaded_status)
 {
 	struct proc p;
@@ -1199,6 +1236,7 @@ static Suite *parse_suite(void)
 	tcase_add_test(tc, test_parse_duration_ok);
 	tcase_add_test(tc, test_parse_duration_bad);
 	tcase_add_test(tc, test_parse_channel);
+	tcase_add_test(tc, test_is_channel_node_path);
 	tcase_add_test(tc, test_errno_text);
 	suite_add_tcase(s, tc);
 	return s;
@@ -1260,6 +1298,7 @@ static Suite *notloaded_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_notloaded_channels);
 	tcase_add_test(tc, test_notloaded_not_a_channel);
+	tcase_add_test(tc, test_no_such_path);
 	tcase_add_test(tc, test_notloaded_status);
 	tcase_add_test(tc, test_notloaded_version);
 	suite_add_tcase(s, tc);
