@@ -23,7 +23,8 @@ WARNFLAGS := -std=gnu11 -Wall -Wextra -Werror
 DEPS := build-essential pkg-config check libkmod-dev sparse kmod valgrind \
 	python3 groff-base man-db \
 	libelf-dev bc flex bison dwarves \
-	qemu-system-x86 busybox-static cpio xz-utils zstd debootstrap shellcheck
+	qemu-system-x86 busybox-static cpio xz-utils zstd debootstrap shellcheck \
+	udev util-linux
 
 .PHONY: all help userspace module module-% check check-host lint demo deps clean distclean
 
@@ -67,6 +68,7 @@ lint: $(BUILD)/.deps
 	@! grep -q '^[^ ]*:[0-9]*: ' $(BUILD)/checkpatch.log
 	shellcheck $(TOP)/scripts/* $(TOP)/tests/check $(TOP)/tests/vm/kernel \
 		$(TOP)/tests/vm/run $(TOP)/tests/vm/guest $(TOP)/tests/vm/guest-check \
+		$(TOP)/tests/udev/udev-rule-test \
 		$(TOP)/.ci/run
 	shellcheck -s bash $(TOP)/tools/cipcctl.bash-completion
 

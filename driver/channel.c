@@ -21,7 +21,9 @@
  *
  * Locking: ch->lock is a spinlock_t, never held across anything that may
  * sleep or fault; messages cross it through a buffer of the caller's (see
- * fops.c). The completion's own raw lock nests inside it. On PREEMPT_RT
+ * fops.c). The completion's own raw lock nests inside it, and so do the
+ * locks of kill_fasync() (which only tests a pointer unless a file of the
+ * channel has O_ASYNC), so that signals follow the order of events. On PREEMPT_RT
  * ch->lock becomes a priority-inheriting lock, so a memcpy of a message
  * under it does not add to the latency of the system. Signalling and
  * waiting allocate nothing; poll waiters are woken only when there are any
@@ -33,15 +35,17 @@
 #include <linux/string.h>
 
 #include "cipc.h"
+#include "cipc_trace.h"
 
 /**
  * cipc_channel_alloc() - allocate a channel
- * @index:   N of /dev/cipcN
  * @msg_max: largest message in bytes
+ *
+ * The registry sets its index and id before publishing it.
  *
  * Return: the channel with one reference, or NULL without memory.
  */
-struct cipc_channel *cipc_channel_alloc(unsigned int index, u32 msg_max)
+struct cipc_channel *cipc_channel_alloc(u32 msg_max)
 {
 	struct cipc_channel *ch;
 
@@ -50,7 +54,6 @@ struct cipc_channel *cipc_channel_alloc(unsigned int index, u32 msg_max)
 		return NULL;
 
 	kref_init(&ch->ref);
-	ch->index = index;
 	ch->msg_max = msg_max;
 	spin_lock_init(&ch->lock);
 	init_completion(&ch->done);
@@ -64,6 +67,7 @@ static void cipc_channel_free(struct kref *ref)
 {
 	struct cipc_channel *ch = container_of(ref, struct cipc_channel, ref);
 
+	trace_cipc_channel_free(ch);
 	mutex_destroy(&ch->reinit_lock);
 	kfree(ch);
 }
@@ -93,13 +97,16 @@ static void cipc_wake(struct cipc_channel *ch)
  * cipc_channel_kill() - end the channel's service
  * @ch: the channel
  *
- * Every blocked waiter returns -ENODEV, and so does every later operation.
+ * Every blocked waiter returns -ENODEV, and so does every later operation;
+ * files with O_ASYNC get a last signal, with POLL_HUP.
  */
 void cipc_channel_kill(struct cipc_channel *ch)
 {
 	spin_lock(&ch->lock);
 	WRITE_ONCE(ch->dead, true);
 	complete_all(&ch->done);
+	/* Under the lock: after every POLL_IN, the last signal. */
+	kill_fasync(&ch->fasync, SIGIO, POLL_HUP);
 	spin_unlock(&ch->lock);
 	cipc_wake(ch);
 }
@@ -128,7 +135,7 @@ u32 cipc_count(struct cipc_channel *ch)
  *
  * Return: tasks inside the wait or held back by a reinit in progress.
  */
-unsigned int cipc_waiters(struct cipc_channel *ch)
+unsigned int cipc_waiters(const struct cipc_channel *ch)
 {
 	return READ_ONCE(ch->inflight) + READ_ONCE(ch->held);
 }
@@ -153,7 +160,7 @@ bool cipc_ready(struct cipc_channel *ch)
  * @len:     its length, at most ch->msg_max
  * @set_msg: false keeps the current message and ignores @msg and @len
  *
- * Never sleeps.
+ * Never sleeps. Files with O_ASYNC are signalled (POLL_IN).
  *
  * Return: 0; -EOVERFLOW if complete() would make the count CIPC_DONE_ALL;
  * -ENODEV if the channel is gone. Nothing changes on error.
@@ -183,6 +190,14 @@ int cipc_signal(struct cipc_channel *ch, enum cipc_how how,
 			complete(&ch->done);
 		cipc_stat_inc(ch, all ? CIPC_STAT_COMPLETE_ALL :
 					CIPC_STAT_COMPLETE);
+		trace_cipc_signal(ch, all ? CIPC_TRACE_COMPLETE_ALL :
+					    CIPC_TRACE_COMPLETE);
+		/*
+		 * Only with O_ASYNC files does this do more than test a
+		 * pointer; under the lock, so that it is ordered with the
+		 * POLL_HUP of cipc_channel_kill().
+		 */
+		kill_fasync(&ch->fasync, SIGIO, POLL_IN);
 	}
 	spin_unlock(&ch->lock);
 
@@ -275,6 +290,7 @@ int cipc_wait(struct cipc_channel *ch, long timeout, bool nonblock,
 
 	spin_lock(&ch->lock);
 	cipc_stat_inc(ch, CIPC_STAT_WAIT);
+	trace_cipc_wait_start(ch, timeout, nonblock);
 	if (!timeout) {
 		/* A reinit in progress is ordered before this try. */
 		if (!ch->draining && try_wait_for_completion(&ch->done))
@@ -301,17 +317,16 @@ int cipc_wait(struct cipc_channel *ch, long timeout, bool nonblock,
 	WRITE_ONCE(ch->inflight, ch->inflight - 1);
 	wake = ch->draining;
 out:
-	if (ch->dead) {
+	if (ch->dead)
 		ret = -ENODEV;
-	} else {
+	else
 		cipc_wait_ended(ch, ret);
-		if (!ret) {
-			rcv->generation = ch->generation;
-			rcv->len = ch->msg_len;
-			if (rcv->buf)
-				memcpy(rcv->buf, ch->msg,
-				       min(rcv->len, rcv->size));
-		}
+	trace_cipc_wait_end(ch, ret);
+	if (!ret) {
+		rcv->generation = ch->generation;
+		rcv->len = ch->msg_len;
+		if (rcv->buf)
+			memcpy(rcv->buf, ch->msg, min(rcv->len, rcv->size));
 	}
 	spin_unlock(&ch->lock);
 
@@ -365,6 +380,7 @@ int cipc_reinit(struct cipc_channel *ch)
 		ch->generation++;
 		WRITE_ONCE(ch->msg_len, 0);
 		cipc_stat_inc(ch, CIPC_STAT_REINIT);
+		trace_cipc_signal(ch, CIPC_TRACE_REINIT);
 	}
 	/* The held waiters are ordered after this reinit: admit them all. */
 	WRITE_ONCE(ch->inflight, ch->inflight + ch->held);
@@ -410,6 +426,7 @@ void cipc_info(struct cipc_channel *ch, struct cipc_info *info)
 {
 	memset(info, 0, sizeof(*info));
 	info->abi_version = CIPC_ABI_VERSION;
+	info->id = ch->id;
 	info->index = ch->index;
 	info->msg_max = ch->msg_max;
 	info->waiters = cipc_waiters(ch);

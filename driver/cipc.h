@@ -3,17 +3,22 @@
  * cipc: kernel completions as a user-space IPC primitive.
  *
  * Internal interfaces shared by the files of the driver:
- *   main.c    module parameters, chrdev region, class, channel registry
+ *   main.c    module parameters, chrdev region, class, the registry of
+ *             channels: adding and removing them, their ids
  *   channel.c the channel object: lifetime, signal, wait, reinit
- *   fops.c    open/release/read/write/poll of /dev/cipcN
- *   ioctl.c   the ioctl handler (uapi/linux/cipc.h)
+ *   fops.c    open/release/read/write/poll/fasync of /dev/cipcN
+ *   ioctl.c   the ioctl handler of /dev/cipcN (uapi/linux/cipc.h)
+ *   control.c /dev/cipc-control: its ioctl handler (add, remove, info)
  *   sysfs.c   /sys/class/cipc/cipcN/ attributes
+ *   cipc_trace.h the trace events (trace system "cipc"); trace.c defines
+ *             them
  */
 #ifndef CIPC_H
 #define CIPC_H
 
 #include <linux/atomic.h>
 #include <linux/completion.h>
+#include <linux/fs.h>
 #include <linux/kref.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
@@ -25,8 +30,8 @@
 
 #define CIPC_NAME		"cipc"
 #define CIPC_VERSION		"0.1.0"
-/* Minors reserved for channels; the channels parameter is at most this. */
-#define CIPC_MAX_CHANNELS	256U
+/* Minors reserved for channels: the max_channels parameter is at most this. */
+#define CIPC_MINORS		1024U
 
 /* Counters; the order is the order of the fields of struct cipc_stats. */
 enum cipc_stat {
@@ -47,6 +52,7 @@ enum cipc_stat {
  * struct cipc_channel - one completion channel, /dev/cipcN
  * @ref:         references: one held by the registry while the channel is
  *               live, one by every open file; the last put frees it
+ * @id:          seq * max_channels + @index (see uapi/linux/cipc.h)
  * @index:       N of /dev/cipcN
  * @msg_max:     size of @msg
  * @lock:        protects the fields below up to @msg_len, @msg, and the
@@ -65,11 +71,14 @@ enum cipc_stat {
  * @reinit_lock: serialises reinits (they may sleep while draining)
  * @wq:          poll waiters, the draining reinit and held waiters; woken
  *               after every change of state
+ * @fasync:      files with O_ASYNC: signalled on every complete and
+ *               complete_all, and on removal
  * @stats:       counters, see enum cipc_stat
  * @msg:         the current message
  */
 struct cipc_channel {
 	struct kref ref;
+	u64 id;
 	unsigned int index;
 	u32 msg_max;
 
@@ -86,6 +95,7 @@ struct cipc_channel {
 
 	struct mutex reinit_lock;	/* serialises reinits */
 	wait_queue_head_t wq;
+	struct fasync_struct *fasync;
 	atomic64_t stats[CIPC_STAT_NR];
 	u8 msg[];
 };
@@ -117,9 +127,12 @@ enum cipc_how {
 /* main.c */
 extern const struct file_operations cipc_fops;
 struct cipc_channel *cipc_channel_lookup(unsigned int index);
+int cipc_channel_add(struct cipc_ctl_channel *req);
+int cipc_channel_remove(const struct cipc_ctl_channel *req);
+void cipc_ctl_info(struct cipc_ctl_info *info);
 
 /* channel.c */
-struct cipc_channel *cipc_channel_alloc(unsigned int index, u32 msg_max);
+struct cipc_channel *cipc_channel_alloc(u32 msg_max);
 void cipc_channel_put(struct cipc_channel *ch);
 void cipc_channel_kill(struct cipc_channel *ch);
 int cipc_signal(struct cipc_channel *ch, enum cipc_how how,
@@ -128,7 +141,7 @@ int cipc_wait(struct cipc_channel *ch, long timeout, bool nonblock,
 	      struct cipc_rcv *rcv);
 int cipc_reinit(struct cipc_channel *ch);
 u32 cipc_count(struct cipc_channel *ch);
-unsigned int cipc_waiters(struct cipc_channel *ch);
+unsigned int cipc_waiters(const struct cipc_channel *ch);
 bool cipc_ready(struct cipc_channel *ch);
 int cipc_set_mode(struct cipc_channel *ch, u32 mode);
 void cipc_info(struct cipc_channel *ch, struct cipc_info *info);
@@ -155,6 +168,10 @@ long cipc_timeout(u64 ns);
 
 /* ioctl.c */
 long cipc_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
+
+/* control.c */
+int cipc_control_register(void);
+void cipc_control_unregister(void);
 
 /* sysfs.c */
 extern const struct attribute_group *cipc_channel_groups[];

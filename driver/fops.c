@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * File operations of /dev/cipcN: open, release, read, write, poll, and the
- * copying of messages between user space and a channel, shared with the
+ * File operations of /dev/cipcN: open, release, read, write, poll, fasync,
+ * and the copying of messages between user space and a channel, shared with the
  * ioctls of ioctl.c.
  *
  * A message crosses the channel lock through a buffer of the calling
@@ -166,10 +166,13 @@ static int cipc_release(struct inode *inode, struct file *file)
 static ssize_t cipc_read(struct file *file, char __user *ubuf, size_t len,
 			 loff_t *ppos)
 {
+	struct cipc_channel *ch = file->private_data;
 	bool nonblock = file->f_flags & O_NONBLOCK;
 	struct cipc_rcv rcv;
 
-	return cipc_user_wait(file->private_data,
+	if (READ_ONCE(ch->dead))
+		return -ENODEV;
+	return cipc_user_wait(ch,
 			      nonblock ? 0 : MAX_SCHEDULE_TIMEOUT, nonblock,
 			      ubuf, len, &rcv);
 }
@@ -181,9 +184,12 @@ static ssize_t cipc_read(struct file *file, char __user *ubuf, size_t len,
 static ssize_t cipc_write(struct file *file, const char __user *ubuf,
 			  size_t len, loff_t *ppos)
 {
+	struct cipc_channel *ch = file->private_data;
 	int ret;
 
-	ret = cipc_user_signal(file->private_data, CIPC_HOW_MODE, ubuf, len);
+	if (READ_ONCE(ch->dead))
+		return -ENODEV;
+	ret = cipc_user_signal(ch, CIPC_HOW_MODE, ubuf, len);
 	return ret ? ret : len;
 }
 
@@ -204,6 +210,34 @@ static __poll_t cipc_poll(struct file *file, struct poll_table_struct *pt)
 	return mask;
 }
 
+/*
+ * O_ASYNC: the owner (F_SETOWN) is signalled on every complete and
+ * complete_all, and on removal. Refused on a removed channel, which will
+ * never signal again; always allowed to turn off (the VFS does on close).
+ */
+static int cipc_fasync(int fd, struct file *file, int on)
+{
+	struct cipc_channel *ch = file->private_data;
+	bool dead;
+	int ret;
+
+	ret = fasync_helper(fd, file, on, &ch->fasync);
+	if (ret < 0 || !on)
+		return ret;
+	/*
+	 * A removal that did not see the new entry set dead first, under
+	 * ch->lock: then it is seen here, and the entry goes again.
+	 */
+	spin_lock(&ch->lock);
+	dead = ch->dead;
+	spin_unlock(&ch->lock);
+	if (dead) {
+		fasync_helper(fd, file, 0, &ch->fasync);
+		return -ENODEV;
+	}
+	return ret;
+}
+
 const struct file_operations cipc_fops = {
 	.owner = THIS_MODULE,
 	.open = cipc_open,
@@ -211,6 +245,7 @@ const struct file_operations cipc_fops = {
 	.read = cipc_read,
 	.write = cipc_write,
 	.poll = cipc_poll,
+	.fasync = cipc_fasync,
 	.unlocked_ioctl = cipc_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 };

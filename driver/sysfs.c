@@ -2,6 +2,7 @@
 /*
  * sysfs attributes of a channel, /sys/class/cipc/cipcN/:
  *
+ *   id          r     the channel's id, seq * max_channels + N
  *   mode        rw    "one" or "all": what write(2) does
  *   done        r     the completion's count, or "all" after complete_all
  *   waiters     r     tasks waiting now
@@ -24,6 +25,15 @@ static const char * const cipc_mode_names[] = {
 	[CIPC_MODE_ONE] = "one",
 	[CIPC_MODE_ALL] = "all",
 };
+
+static ssize_t id_show(struct device *dev, struct device_attribute *attr,
+		       char *buf)
+{
+	struct cipc_channel *ch = dev_get_drvdata(dev);
+
+	return sysfs_emit(buf, "%llu\n", ch->id);
+}
+static DEVICE_ATTR_RO(id);
 
 static ssize_t mode_show(struct device *dev, struct device_attribute *attr,
 			 char *buf)
@@ -77,6 +87,7 @@ static ssize_t generation_show(struct device *dev,
 static DEVICE_ATTR_RO(generation);
 
 static struct attribute *cipc_channel_attrs[] = {
+	&dev_attr_id.attr,
 	&dev_attr_mode.attr,
 	&dev_attr_done.attr,
 	&dev_attr_waiters.attr,

@@ -17,7 +17,8 @@ CIPC_DRIVER_TESTS := $(BUILD)/tests/cipc-driver-tests
 
 CIPC_DT_SRCS := main.c util.c test_basic.c test_signal.c test_message.c \
 	test_blocking.c test_signals.c test_poll.c test_reinit_race.c \
-	test_badinput.c test_stats.c test_params.c
+	test_badinput.c test_stats.c test_control.c test_perm.c \
+	test_notify.c test_trace.c test_params.c
 CIPC_DT_OBJS := $(addprefix $(CIPC_DT_OUT)/,$(CIPC_DT_SRCS:.c=.o))
 CIPC_DT_HDRS := $(CIPC_DT_DIR)/util.h $(CIPC_DT_DIR)/suites.h \
 	$(TOP)/uapi/linux/cipc.h

@@ -36,6 +36,10 @@ static const struct {
 	{ "reinit_race", reinit_race_suite },
 	{ "badinput", badinput_suite },
 	{ "stats", stats_suite },
+	{ "control", control_suite },
+	{ "perm", perm_suite },
+	{ "notify", notify_suite },
+	{ "trace", trace_suite },
 	{ "params", params_suite },
 };
 

@@ -17,6 +17,10 @@ Suite *poll_suite(void);	/* test_poll.c */
 Suite *reinit_race_suite(void);	/* test_reinit_race.c */
 Suite *badinput_suite(void);	/* test_badinput.c */
 Suite *stats_suite(void);	/* test_stats.c */
+Suite *control_suite(void);	/* test_control.c: add/remove channels */
+Suite *perm_suite(void);	/* test_perm.c: unprivileged users */
+Suite *notify_suite(void);	/* test_notify.c: O_ASYNC signals */
+Suite *trace_suite(void);	/* test_trace.c: tracefs events */
 Suite *params_suite(void);	/* test_params.c: reloads the module */
 
 #endif /* CIPC_DRIVER_TESTS_SUITES_H */

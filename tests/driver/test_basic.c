@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Suite "basic": device nodes and open modes, CIPC_IOC_INFO and the ABI
- * version, CIPC_IOC_DONE, mode get/set (ioctl and sysfs), the sysfs files
- * and their values, independence of channels.
+ * Suite "basic": device nodes (channels and /dev/cipc-control) and open
+ * modes, CIPC_IOC_INFO, the ABI version and the id, CIPC_IOC_DONE, mode
+ * get/set (ioctl and sysfs), the sysfs files and their values, independence
+ * of channels.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE	/* also set by driver.mk */
@@ -29,8 +30,7 @@ START_TEST(test_nodes_match_channels)
 	char path[128], buf[64];
 	struct stat st;
 
-	ck_assert_uint_ge(channels, 1);
-	ck_assert_uint_le(channels, 256);
+	ck_assert_uint_le(channels, param_max_channels());
 	ck_assert_uint_eq(count_numbered("/dev", "cipc"), channels);
 	ck_assert_uint_eq(count_numbered("/sys/class/cipc", "cipc"), channels);
 	for (unsigned int i = 0; i < channels; i++) {
@@ -60,6 +60,34 @@ START_TEST(test_nodes_match_channels)
 }
 END_TEST
 
+/* /dev/cipc-control: a root-only char device, the misc device's node. */
+START_TEST(test_control_node)
+{
+	unsigned int maj, min;
+	struct stat st;
+	char buf[64];
+	int err, fd;
+
+	ck_assert_msg(stat(CIPC_CONTROL_PATH, &st) == 0, "stat(%s): %s",
+		      CIPC_CONTROL_PATH, errname(errno));
+	ck_assert_msg(S_ISCHR(st.st_mode), "%s is not a char device",
+		      CIPC_CONTROL_PATH);
+	ck_assert_msg((st.st_mode & 07777) == 0600 && st.st_uid == 0,
+		      "%s has mode %04o uid %u, expected 0600 root",
+		      CIPC_CONTROL_PATH, (unsigned int)(st.st_mode & 07777),
+		      (unsigned int)st.st_uid);
+	err = read_file_str(CIPC_MISC_SYSFS "/dev", buf, sizeof(buf));
+	ck_assert_msg(err == 0, CIPC_MISC_SYSFS "/dev: %s", errname(-err));
+	ck_assert_msg(sscanf(buf, "%u:%u", &maj, &min) == 2 &&
+		      major(st.st_rdev) == maj && minor(st.st_rdev) == min,
+		      "%s is %u:%u but sysfs says %s", CIPC_CONTROL_PATH,
+		      major(st.st_rdev), minor(st.st_rdev), buf);
+	fd = ctl_open(O_RDONLY);
+	ck_assert_uint_eq(get_ctl_info(fd).channels, param_channels());
+	close(fd);
+}
+END_TEST
+
 START_TEST(test_open_modes)
 {
 	static const int modes[] = {
@@ -81,6 +109,7 @@ START_TEST(test_info)
 {
 	unsigned int channels = param_channels();
 	unsigned int msg_max = param_msg_max();
+	unsigned int max_channels = param_max_channels();
 
 	for (unsigned int i = 0; i < channels; i++) {
 		int fd = chan_open(i, O_RDONLY);
@@ -96,11 +125,16 @@ START_TEST(test_info)
 		ck_assert_uint_eq(info.msg_len, 0);
 		/* get_info() pre-fills with 0xa5: the driver must zero these. */
 		ck_assert_uint_eq(info.reserved0, 0);
-		for (unsigned int r = 0; r < 4; r++)
+		for (unsigned int r = 0; r < 3; r++)
 			ck_assert_msg(info.reserved[r] == 0,
 				      "cipc%u: info.reserved[%u] not zeroed", i,
 				      r);
 		ck_assert_uint_eq(info.generation, sysfs_ull(i, "generation"));
+		/* The id: the same in sysfs, and index modulo max_channels. */
+		ck_assert_uint_eq(info.id, sysfs_ull(i, "id"));
+		ck_assert_msg(info.id % max_channels == i, "cipc%u: id %llu is "
+			      "not the index modulo max_channels %u", i,
+			      (unsigned long long)info.id, max_channels);
 		close(fd);
 	}
 }
@@ -198,6 +232,7 @@ static const struct attr_perm attrs[] = {
 	{ "done", RO },
 	{ "waiters", RO },
 	{ "generation", RO },
+	{ "id", RO },
 	{ "stats/complete", RO },
 	{ "stats/complete_all", RO },
 	{ "stats/reinit", RO },
@@ -316,6 +351,7 @@ Suite *basic_suite(void)
 	TCase *tc = chan_tcase("basic", TEST_TIMEOUT_S);
 
 	tcase_add_test(tc, test_nodes_match_channels);
+	tcase_add_test(tc, test_control_node);
 	tcase_add_test(tc, test_open_modes);
 	tcase_add_test(tc, test_info);
 	tcase_add_test(tc, test_queries_any_open_mode);

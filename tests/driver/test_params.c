@@ -4,12 +4,17 @@
  * cipc module (delete_module/finit_module on $CIPC_KO), then restores it
  * with the parameters it found, so that the runner's final rmmod works.
  *
- *  - channels (1..256, default 4) and msg_max (1..4096, default 256): out of
- *    range values make the load fail with EINVAL and log a kernel line with
- *    "cipc:" and the parameter's name;
+ *  - channels (0..max_channels, default 4), msg_max (1..4096, default 256)
+ *    and max_channels (1..1024, default 256): out of range values make the
+ *    load fail with EINVAL and log a kernel line with "cipc:" and the
+ *    parameter's name;
  *  - channels=N creates exactly N /dev/cipc* nodes and /sys/class/cipc
- *    entries; a fresh channel is at generation 0, count 0, mode one;
- *  - msg_max is enforced.
+ *    entries (none for 0: channels are then added at run time); a fresh
+ *    channel is at generation 0, count 0, mode one, id = index;
+ *  - msg_max is enforced;
+ *  - max_channels bounds the indexes (ENOSPC) and is the modulus of ids;
+ *  - the module unloads with added, unused channels (all nodes go), and
+ *    cannot while any file of it is open, even one of a removed channel.
  *
  * Needs root and CIPC_KO; without them every test fails (not skipped: the
  * runner is expected to provide both).
@@ -30,6 +35,7 @@
 #define MODULE_SYSFS	"/sys/module/" MODULE_NAME
 #define DEFAULT_CHANNELS	4
 #define DEFAULT_MSG_MAX		256
+#define DEFAULT_MAX_CHANNELS	256
 /* Loading/unloading 256 channels under TCG with udev can take a while. */
 #define MODULE_SETTLE_MS	15000
 
@@ -43,6 +49,7 @@ static struct {
 	bool loaded;
 	unsigned int channels;
 	unsigned int msg_max;
+	unsigned int max_channels;
 } orig;
 
 static bool module_loaded(void)
@@ -123,25 +130,44 @@ static bool nodes_settle(unsigned int n)
 	}
 }
 
+/* Channels 0..n-1 exist (the count was checked). */
+static bool channels_are_first(unsigned int n)
+{
+	char path[64];
+
+	for (unsigned int i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), CIPC_DEV_FMT, i);
+		if (access(path, F_OK) != 0)
+			return false;
+	}
+	return true;
+}
+
 /* Bring the module back as the suite found it: 0 or -errno. */
 static int module_restore(void)
 {
-	char params[64];
-	unsigned int ch, mm;
+	char params[96];
+	unsigned int ch, mm, mc;
 	int err;
 
 	if (!orig.recorded)
 		return 0;
+	/* Same parameters and only the channels of the load: nothing to do. */
 	if (orig.loaded == module_loaded() &&
 	    (!orig.loaded || (param_value("channels", &ch) &&
 			      param_value("msg_max", &mm) &&
-			      ch == orig.channels && mm == orig.msg_max)))
+			      param_value("max_channels", &mc) &&
+			      ch == orig.channels && mm == orig.msg_max &&
+			      mc == orig.max_channels &&
+			      count_numbered("/dev", "cipc") == ch &&
+			      channels_are_first(ch))))
 		return 0;
 	err = module_unload();
 	if (err || !orig.loaded)
 		return err;
-	snprintf(params, sizeof(params), "channels=%u msg_max=%u",
-		 orig.channels, orig.msg_max);
+	snprintf(params, sizeof(params), "channels=%u msg_max=%u "
+		 "max_channels=%u", orig.channels, orig.msg_max,
+		 orig.max_channels);
 	err = module_load(params);
 	if (err)
 		return err;
@@ -153,7 +179,8 @@ static void params_record(void)
 	orig.loaded = module_loaded();
 	orig.recorded = !orig.loaded ||
 			(param_value("channels", &orig.channels) &&
-			 param_value("msg_max", &orig.msg_max));
+			 param_value("msg_max", &orig.msg_max) &&
+			 param_value("max_channels", &orig.max_channels));
 	if (!orig.recorded)
 		fprintf(stderr, "params: cannot read the module's parameters; "
 			"the module will not be reloaded\n");
@@ -165,8 +192,9 @@ static void params_restore(void)
 
 	if (err)
 		fprintf(stderr, "params: RESTORING THE CIPC MODULE FAILED: %s "
-			"(channels=%u msg_max=%u)\n", errname(-err),
-			orig.channels, orig.msg_max);
+			"(channels=%u msg_max=%u max_channels=%u)\n",
+			errname(-err), orig.channels, orig.msg_max,
+			orig.max_channels);
 }
 
 static void params_prerequisites(void)
@@ -184,8 +212,9 @@ static void params_prerequisites(void)
 
 /* Reload with params; check the parameters and the nodes. */
 static void load_ok(const char *params, unsigned int channels,
-		    unsigned int msg_max)
+		    unsigned int msg_max, unsigned int max_channels)
 {
+	int ctl;
 	int err;
 
 	err = module_unload();
@@ -195,10 +224,16 @@ static void load_ok(const char *params, unsigned int channels,
 		      errname(-err));
 	ck_assert_uint_eq(param_channels(), channels);
 	ck_assert_uint_eq(param_msg_max(), msg_max);
+	ck_assert_uint_eq(param_max_channels(), max_channels);
 	ck_assert_msg(nodes_settle(channels), "\"%s\": %u /dev/cipc* nodes "
 		      "and %u /sys/class/cipc entries, expected %u", params,
 		      count_numbered("/dev", "cipc"),
 		      count_numbered("/sys/class/cipc", "cipc"), channels);
+	ctl = ctl_open(O_RDONLY);
+	ck_assert_uint_eq(get_ctl_info(ctl).channels, channels);
+	ck_assert_uint_eq(get_ctl_info(ctl).max_channels, max_channels);
+	ck_assert_uint_eq(get_ctl_info(ctl).msg_max, msg_max);
+	close(ctl);
 }
 
 /* /dev/kmsg positioned after the last record. */
@@ -263,9 +298,27 @@ static void load_rejected(const char *params, const char *name)
 	close(kmsg);
 }
 
-START_TEST(test_reject_channels_0)
+START_TEST(test_reject_channels_above_max)
 {
-	load_rejected("channels=0", "channels");
+	load_rejected("channels=7 max_channels=6", "channels");
+}
+END_TEST
+
+START_TEST(test_reject_max_channels_0)
+{
+	load_rejected("max_channels=0", "max_channels");
+}
+END_TEST
+
+START_TEST(test_reject_max_channels_1025)
+{
+	load_rejected("max_channels=1025", "max_channels");
+}
+END_TEST
+
+START_TEST(test_reject_max_channels_negative)
+{
+	load_rejected("max_channels=-1", "max_channels");
 }
 END_TEST
 
@@ -296,7 +349,7 @@ END_TEST
 /* No parameters: 4 fresh channels of 256 bytes. */
 START_TEST(test_defaults)
 {
-	load_ok("", DEFAULT_CHANNELS, DEFAULT_MSG_MAX);
+	load_ok("", DEFAULT_CHANNELS, DEFAULT_MSG_MAX, DEFAULT_MAX_CHANNELS);
 	for (unsigned int i = 0; i < DEFAULT_CHANNELS; i++) {
 		int fd = chan_open(i, O_RDONLY);
 		struct cipc_info info = get_info(fd);
@@ -312,6 +365,9 @@ START_TEST(test_defaults)
 		ck_assert_uint_eq(info.mode, CIPC_MODE_ONE);
 		ck_assert_uint_eq(info.waiters, 0);
 		ck_assert_uint_eq(info.msg_len, 0);
+		/* seq 0 at load: id = index. */
+		ck_assert_uint_eq(info.id, i);
+		ck_assert_uint_eq(sysfs_ull(i, "id"), i);
 		ck_assert_msg(memcmp(&s, &zero, sizeof(s)) == 0,
 			      "cipc%u: stats not zero after loading", i);
 		ck_assert_uint_eq(sysfs_ull(i, "generation"), 0);
@@ -327,7 +383,7 @@ START_TEST(test_channels_1)
 {
 	int fd;
 
-	load_ok("channels=1", 1, DEFAULT_MSG_MAX);
+	load_ok("channels=1", 1, DEFAULT_MSG_MAX, DEFAULT_MAX_CHANNELS);
 	ck_assert_int_eq(access("/dev/cipc0", F_OK), 0);
 	ck_assert_int_eq(access("/dev/cipc1", F_OK), -1);
 	fd = chan_open(0, O_RDWR);
@@ -340,7 +396,7 @@ END_TEST
 
 START_TEST(test_channels_7)
 {
-	load_ok("channels=7", 7, DEFAULT_MSG_MAX);
+	load_ok("channels=7", 7, DEFAULT_MSG_MAX, DEFAULT_MAX_CHANNELS);
 	for (unsigned int i = 0; i < 7; i++) {
 		int fd = chan_open(i, O_RDONLY);
 
@@ -359,7 +415,8 @@ START_TEST(test_upper_bounds)
 	int fd;
 
 	ck_assert_ptr_nonnull(big);
-	load_ok("channels=256 msg_max=4096", 256, CIPC_MSG_MAX_LIMIT);
+	load_ok("channels=256 msg_max=4096", 256, CIPC_MSG_MAX_LIMIT,
+		DEFAULT_MAX_CHANNELS);
 	fd = chan_open(255, O_RDWR);
 	ck_assert_uint_eq(get_info(fd).index, 255);
 	ck_assert_uint_eq(get_info(fd).msg_max, CIPC_MSG_MAX_LIMIT);
@@ -380,7 +437,7 @@ START_TEST(test_msg_max_1)
 	char buf[4];
 	int fd;
 
-	load_ok("msg_max=1", DEFAULT_CHANNELS, 1);
+	load_ok("msg_max=1", DEFAULT_CHANNELS, 1, DEFAULT_MAX_CHANNELS);
 	fd = chan_open(0, O_RDWR);
 	ck_assert_uint_eq(get_info(fd).msg_max, 1);
 	ck_assert_int_eq(ck_ok(write(fd, "a", 1)), 1);
@@ -392,17 +449,190 @@ START_TEST(test_msg_max_1)
 }
 END_TEST
 
+/* Fails the test unless CIPC_CTL_ADD of c gives err and changes nothing. */
+static void add_fails(struct cipc_ctl_channel c, int err,
+		      unsigned int channels)
+{
+	int ctl = ctl_open(O_RDWR);
+	long r;
+
+	errno = 0;
+	r = ioc_ctl_add(ctl, &c);
+	ck_assert_msg(r == -1 && errno == err, "CIPC_CTL_ADD (flags %#x index "
+		      "%u): got %ld (%s), expected %s", c.flags, c.index, r,
+		      r == -1 ? errname(errno) : "-", errname(err));
+	ck_assert_uint_eq(get_ctl_info(ctl).channels, channels);
+	ck_assert_uint_eq(count_numbered("/dev", "cipc"), channels);
+	close(ctl);
+}
+
+/* max_channels=6: indexes 0..5, then ENOSPC; ids modulo 6. */
+START_TEST(test_max_channels_6)
+{
+	struct cipc_ctl_channel c;
+	int fd;
+
+	load_ok("max_channels=6 channels=4", 4, DEFAULT_MSG_MAX, 6);
+	for (unsigned int i = 0; i < 4; i++)
+		ck_assert_uint_eq(sysfs_ull(i, "id"), i);
+	c = chan_add(CHAN_ANY, 0);
+	ck_assert_uint_eq(c.index, 4);
+	ck_assert_uint_eq(c.id, 4);
+	c = chan_add(CHAN_ANY, 0);
+	ck_assert_uint_eq(c.index, 5);
+	ck_assert_uint_eq(c.id, 5);
+	add_fails((struct cipc_ctl_channel){ 0 }, ENOSPC, 6);
+	add_fails((struct cipc_ctl_channel){ .flags = CIPC_ADD_INDEX,
+						 .index = 6 }, ENOSPC, 6);
+	add_fails((struct cipc_ctl_channel){ .flags = CIPC_ADD_INDEX,
+						 .index = 5 }, EEXIST, 6);
+
+	/* Slot 4: seq 1, id 1 * 6 + 4; slot 0: ids 6, then 12. */
+	chan_remove(4);
+	add_fails((struct cipc_ctl_channel){ .flags = CIPC_ADD_INDEX,
+						 .index = 6 }, ENOSPC, 5);
+	c = chan_add(CHAN_ANY, 0);
+	ck_assert_uint_eq(c.index, 4);
+	ck_assert_uint_eq(c.id, 10);
+	ck_assert_uint_eq(sysfs_ull(4, "id"), 10);
+	chan_remove(0);
+	c = chan_add(0, 0);
+	ck_assert_uint_eq(c.id, 6);
+	chan_remove(0);
+	c = chan_add(CHAN_ANY, 0);
+	ck_assert_uint_eq(c.index, 0);
+	ck_assert_uint_eq(c.id, 12);
+	fd = chan_open(0, O_RDONLY);
+	ck_assert_uint_eq(get_info(fd).id, 12);
+	close(fd);
+	ck_assert_uint_eq(sysfs_ull(5, "id"), 5);
+	add_fails((struct cipc_ctl_channel){ 0 }, ENOSPC, 6);
+}
+END_TEST
+
+/* The largest max_channels: index 1023 exists, 1024 does not. */
+START_TEST(test_max_channels_1024)
+{
+	struct cipc_ctl_channel c;
+	int fd;
+
+	load_ok("max_channels=1024", DEFAULT_CHANNELS, DEFAULT_MSG_MAX, 1024);
+	c = chan_add(1023, 0);
+	ck_assert_uint_eq(c.id, 1023);
+	fd = chan_open(1023, O_RDWR);
+	ck_assert_uint_eq(get_info(fd).index, 1023);
+	ck_ok(ioc_complete(fd, NULL, 0));
+	close(fd);
+	add_fails((struct cipc_ctl_channel){ .flags = CIPC_ADD_INDEX,
+						 .index = 1024 },
+		  ENOSPC, DEFAULT_CHANNELS + 1);
+	chan_remove(1023);
+	c = chan_add(1023, 0);
+	ck_assert_uint_eq(c.id, 1024 + 1023);
+}
+END_TEST
+
+/* channels=0: no channel, the control device works, channels can come. */
+START_TEST(test_channels_0)
+{
+	struct cipc_ctl_channel c;
+	int fd;
+
+	load_ok("channels=0", 0, DEFAULT_MSG_MAX, DEFAULT_MAX_CHANNELS);
+	ck_assert_int_eq(access("/dev/cipc0", F_OK), -1);
+	c = chan_add(CHAN_ANY, 0);
+	ck_assert_uint_eq(c.index, 0);
+	ck_assert_uint_eq(c.id, 0);
+	fd = chan_open(0, O_RDWR);
+	ck_ok(ioc_complete(fd, "zero", 4));
+	expect_message(fd, "zero", 4);
+	close(fd);
+	ck_assert_uint_eq(ctl_channels(), 1);
+}
+END_TEST
+
+/* Unloading with added, unused channels removes every node. */
+START_TEST(test_unload_with_added_channels)
+{
+	static const long idx[] = { CHAN_ANY, 10, DEFAULT_MAX_CHANNELS - 1 };
+	int err, fd;
+
+	load_ok("", DEFAULT_CHANNELS, DEFAULT_MSG_MAX, DEFAULT_MAX_CHANNELS);
+	for (size_t i = 0; i < sizeof(idx) / sizeof(idx[0]); i++)
+		chan_add(idx[i], 0);
+	/* Used, then removed and closed: nothing holds the module. */
+	fd = chan_open(10, O_RDWR);
+	ck_ok(ioc_complete(fd, NULL, 0));
+	close(fd);
+	chan_remove(0);
+	ck_assert_uint_eq(count_numbered("/dev", "cipc"), DEFAULT_CHANNELS + 2);
+	err = (int)syscall(SYS_delete_module, MODULE_NAME, O_NONBLOCK);
+	ck_assert_msg(err == 0, "unloading cipc with unused added channels: "
+		      "%s", errname(errno));
+	ck_assert_msg(!module_loaded(), "cipc still loaded");
+	ck_assert_msg(nodes_settle(0), "%u /dev/cipc* nodes after unloading",
+		      count_numbered("/dev", "cipc"));
+	ck_assert_msg(access(CIPC_CONTROL_PATH, F_OK) == -1 && errno == ENOENT,
+		      CIPC_CONTROL_PATH " still exists after unloading");
+}
+END_TEST
+
+/* delete_module(O_NONBLOCK) must be refused while fd is open. */
+static void expect_unload_refused(const char *what)
+{
+	long r = syscall(SYS_delete_module, MODULE_NAME, O_NONBLOCK);
+
+	ck_assert_msg(r == -1 && (errno == EBUSY || errno == EAGAIN),
+		      "unloading cipc with %s open: %ld (%s), expected EBUSY "
+		      "or EAGAIN", what, r, r == -1 ? errname(errno) : "-");
+	ck_assert_msg(module_loaded(), "cipc was unloaded with %s open", what);
+}
+
+START_TEST(test_unload_busy)
+{
+	struct cipc_ctl_channel c;
+	int fd, err;
+
+	load_ok("", DEFAULT_CHANNELS, DEFAULT_MSG_MAX, DEFAULT_MAX_CHANNELS);
+
+	fd = chan_open(0, O_RDONLY);
+	expect_unload_refused("a channel");
+	ck_assert_uint_eq(get_info(fd).index, 0);
+	close(fd);
+
+	fd = ctl_open(O_RDONLY);
+	expect_unload_refused("the control device");
+	ck_assert_uint_eq(get_ctl_info(fd).channels, DEFAULT_CHANNELS);
+	close(fd);
+
+	/* A file of a removed channel holds the module too. */
+	c = chan_add(CHAN_ANY, 0);
+	fd = chan_open(c.index, O_RDWR);
+	chan_remove(c.index);
+	expect_unload_refused("a removed channel's file");
+	ck_fails(ioc_complete(fd, NULL, 0), ENODEV);
+	close(fd);
+
+	err = module_unload();
+	ck_assert_msg(err == 0, "unloading cipc once everything is closed: "
+		      "%s", errname(-err));
+	ck_assert_msg(nodes_settle(0), "nodes left after unloading");
+}
+END_TEST
+
 /* Last: the module is back as the suite found it. */
 START_TEST(test_restore_original)
 {
 	int err = module_restore();
 
-	ck_assert_msg(err == 0, "restoring cipc (channels=%u msg_max=%u): %s",
-		      orig.channels, orig.msg_max, errname(-err));
+	ck_assert_msg(err == 0, "restoring cipc (channels=%u msg_max=%u "
+		      "max_channels=%u): %s", orig.channels, orig.msg_max,
+		      orig.max_channels, errname(-err));
 	ck_assert_int_eq(module_loaded(), orig.loaded);
 	if (orig.loaded) {
 		ck_assert_uint_eq(param_channels(), orig.channels);
 		ck_assert_uint_eq(param_msg_max(), orig.msg_max);
+		ck_assert_uint_eq(param_max_channels(), orig.max_channels);
 		ck_assert(nodes_settle(orig.channels));
 	}
 }
@@ -417,7 +647,10 @@ Suite *params_suite(void)
 	tcase_add_unchecked_fixture(tc, params_record, params_restore);
 	tcase_add_checked_fixture(tc, params_prerequisites, NULL);
 	tcase_set_timeout(tc, PARAMS_TIMEOUT_S);
-	tcase_add_test(tc, test_reject_channels_0);
+	tcase_add_test(tc, test_reject_channels_above_max);
+	tcase_add_test(tc, test_reject_max_channels_0);
+	tcase_add_test(tc, test_reject_max_channels_1025);
+	tcase_add_test(tc, test_reject_max_channels_negative);
 	tcase_add_test(tc, test_reject_channels_257);
 	tcase_add_test(tc, test_reject_channels_negative);
 	tcase_add_test(tc, test_reject_msg_max_0);
@@ -427,6 +660,11 @@ Suite *params_suite(void)
 	tcase_add_test(tc, test_channels_7);
 	tcase_add_test(tc, test_upper_bounds);
 	tcase_add_test(tc, test_msg_max_1);
+	tcase_add_test(tc, test_max_channels_6);
+	tcase_add_test(tc, test_max_channels_1024);
+	tcase_add_test(tc, test_channels_0);
+	tcase_add_test(tc, test_unload_with_added_channels);
+	tcase_add_test(tc, test_unload_busy);
 	tcase_add_test(tc, test_restore_original);
 	suite_add_tcase(s, tc);
 	return s;

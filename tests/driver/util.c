@@ -9,6 +9,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <pthread.h>
@@ -19,6 +20,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -589,6 +591,290 @@ void *bad_ptr(int kind)
 		/* The top page: a kernel address on every Linux ABI. */
 		return (void *)(~(uintptr_t)0 - 4095);
 	}
+}
+
+/* ---- the control device and channels added at run time --------------- */
+
+unsigned int param_max_channels(void)
+{
+	return read_param("max_channels");
+}
+
+bool path_exists(const char *path)
+{
+	return access(path, F_OK) == 0;
+}
+
+void expect_chan_present(unsigned int index)
+{
+	char path[128];
+	struct stat st;
+
+	snprintf(path, sizeof(path), CIPC_DEV_FMT, index);
+	ck_assert_msg(stat(path, &st) == 0, "stat(%s): %s", path,
+		      errname(errno));
+	ck_assert_msg(S_ISCHR(st.st_mode), "%s is not a char device", path);
+	snprintf(path, sizeof(path), CIPC_CLASS_DIR "/cipc%u", index);
+	ck_assert_msg(path_exists(path), "%s: %s", path, errname(errno));
+	chan_sysfs_path(path, sizeof(path), index, "id");
+	ck_assert_msg(path_exists(path), "%s: %s", path, errname(errno));
+}
+
+void expect_chan_gone(unsigned int index)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), CIPC_DEV_FMT, index);
+	ck_assert_msg(!path_exists(path) && errno == ENOENT,
+		      "%s still exists (or: %s)", path, errname(errno));
+	snprintf(path, sizeof(path), CIPC_CLASS_DIR "/cipc%u", index);
+	ck_assert_msg(!path_exists(path) && errno == ENOENT,
+		      "%s still exists (or: %s)", path, errname(errno));
+}
+
+int ctl_open_raw(int flags)
+{
+	return open(CIPC_CONTROL_PATH, flags | O_CLOEXEC);
+}
+
+int ctl_open(int flags)
+{
+	int fd = ctl_open_raw(flags);
+
+	ck_assert_msg(fd >= 0, "open(" CIPC_CONTROL_PATH ", %#x) failed: %s",
+		      (unsigned int)flags, errname(errno));
+	return fd;
+}
+
+int ioc_ctl_info(int fd, struct cipc_ctl_info *info)
+{
+	return ioctl(fd, CIPC_CTL_INFO, info);
+}
+
+int ioc_ctl_add(int fd, struct cipc_ctl_channel *c)
+{
+	return ioctl(fd, CIPC_CTL_ADD, c);
+}
+
+int ioc_ctl_remove(int fd, struct cipc_ctl_channel *c)
+{
+	return ioctl(fd, CIPC_CTL_REMOVE, c);
+}
+
+struct cipc_ctl_info get_ctl_info(int fd)
+{
+	struct cipc_ctl_info info;
+
+	memset(&info, 0xa5, sizeof(info));
+	ck_assert_msg(ioc_ctl_info(fd, &info) == 0, "CIPC_CTL_INFO failed: %s",
+		      errname(errno));
+	return info;
+}
+
+unsigned int ctl_channels(void)
+{
+	int fd = ctl_open(O_RDONLY);
+	unsigned int n = get_ctl_info(fd).channels;
+
+	close(fd);
+	return n;
+}
+
+struct cipc_ctl_channel chan_add(long index, uint32_t msg_max)
+{
+	struct cipc_ctl_channel c = { .msg_max = msg_max };
+	int fd = ctl_open(O_RDWR), ret;
+
+	if (index != CHAN_ANY) {
+		c.index = (__u32)index;
+		c.flags = CIPC_ADD_INDEX;
+	}
+	ret = ioc_ctl_add(fd, &c);
+	ck_assert_msg(ret == 0, "CIPC_CTL_ADD (index %ld, msg_max %u) failed: "
+		      "%s", index, msg_max, errname(errno));
+	close(fd);
+	if (index != CHAN_ANY)
+		ck_assert_msg(c.index == (__u32)index, "CIPC_CTL_ADD at %ld "
+			      "added index %u", index, c.index);
+	return c;
+}
+
+void chan_remove(unsigned int index)
+{
+	struct cipc_ctl_channel c = { .index = index };
+	int fd = ctl_open(O_RDWR), ret;
+
+	ret = ioc_ctl_remove(fd, &c);
+	ck_assert_msg(ret == 0, "CIPC_CTL_REMOVE of index %u failed: %s",
+		      index, errname(errno));
+	close(fd);
+}
+
+uint64_t sysfs_id(unsigned int index)
+{
+	return sysfs_ull(index, "id");
+}
+
+static int cmp_uint(const void *a, const void *b)
+{
+	unsigned int x = *(const unsigned int *)a, y = *(const unsigned int *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int list_channels(unsigned int *idx, unsigned int max)
+{
+	unsigned int n = 0;
+	struct dirent *de;
+	DIR *d = opendir(CIPC_CLASS_DIR);
+
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(d)) != NULL) {
+		unsigned long v;
+		char *end;
+
+		if (strncmp(de->d_name, "cipc", 4) != 0 || !de->d_name[4] ||
+		    de->d_name[4] < '0' || de->d_name[4] > '9')
+			continue;
+		v = strtoul(de->d_name + 4, &end, 10);
+		if (*end)
+			continue;
+		if (n < max)
+			idx[n] = (unsigned int)v;
+		n++;
+	}
+	closedir(d);
+	qsort(idx, n < max ? n : max, sizeof(*idx), cmp_uint);
+	return (int)n;
+}
+
+int channels_restore(void)
+{
+	static unsigned int idx[1100];
+	char path[128], buf[32];
+	unsigned int base;
+	int fd, n, err;
+
+	snprintf(path, sizeof(path), CIPC_PARAM_DIR "/channels");
+	err = read_file_str(path, buf, sizeof(buf));
+	if (err) {
+		fprintf(stderr, "channels_restore: %s: %s\n", path,
+			errname(-err));
+		return err;
+	}
+	base = (unsigned int)strtoul(buf, NULL, 10);
+	n = list_channels(idx, sizeof(idx) / sizeof(idx[0]));
+	if (n < 0) {
+		fprintf(stderr, "channels_restore: %s: %s\n", CIPC_CLASS_DIR,
+			errname(-n));
+		return n;
+	}
+	fd = ctl_open_raw(O_RDWR);
+	if (fd < 0) {
+		err = -errno;
+		fprintf(stderr, "channels_restore: open %s: %s\n",
+			CIPC_CONTROL_PATH, errname(errno));
+		return err;
+	}
+	for (int i = 0; i < n; i++) {
+		struct cipc_ctl_channel c = { .index = idx[i] };
+
+		if (idx[i] < base)
+			continue;
+		if (ioc_ctl_remove(fd, &c) != 0 && errno != ENOENT) {
+			err = err ? err : -errno;
+			fprintf(stderr, "channels_restore: removing cipc%u: "
+				"%s\n", idx[i], errname(errno));
+		}
+	}
+	for (unsigned int i = 0; i < base; i++) {
+		struct cipc_ctl_channel c = {
+			.index = i, .flags = CIPC_ADD_INDEX,
+		};
+
+		if (ioc_ctl_add(fd, &c) == 0) {
+			fprintf(stderr, "channels_restore: cipc%u was missing, "
+				"added it again\n", i);
+		} else if (errno != EEXIST) {
+			err = err ? err : -errno;
+			fprintf(stderr, "channels_restore: adding cipc%u: %s\n",
+				i, errname(errno));
+		}
+	}
+	close(fd);
+	n = list_channels(idx, sizeof(idx) / sizeof(idx[0]));
+	if (!err && n != (int)base) {
+		fprintf(stderr, "channels_restore: %d channels after it, "
+			"expected %u\n", n, base);
+		err = -EEXIST;
+	}
+	return err;
+}
+
+void fixture_channels_restored(void)
+{
+	int err = channels_restore();
+
+	ck_assert_msg(err == 0, "cannot bring the channels back to 0..%u: %s "
+		      "(see stderr)", param_channels() - 1, errname(-err));
+	fixture_clean_all();
+}
+
+void channels_restore_unchecked(void)
+{
+	int err = channels_restore();
+
+	if (err)
+		fprintf(stderr, "RESTORING THE CHANNELS FAILED: %s\n",
+			errname(-err));
+}
+
+TCase *ctl_tcase(const char *name, double timeout_s)
+{
+	TCase *tc = tcase_create(name);
+
+	tcase_add_unchecked_fixture(tc, NULL, channels_restore_unchecked);
+	tcase_add_checked_fixture(tc, fixture_channels_restored, NULL);
+	tcase_set_timeout(tc, timeout_s);
+	return tc;
+}
+
+/* ---- privileges ------------------------------------------------------- */
+
+bool cap_effective(unsigned int cap)
+{
+	char buf[4096], *p;
+	unsigned long long caps;
+
+	if (read_file_str("/proc/self/status", buf, sizeof(buf)) != 0)
+		return true;	/* unknown: assume the worst */
+	p = strstr(buf, "\nCapEff:");
+	if (!p)
+		return true;
+	caps = strtoull(p + 8, NULL, 16);
+	return cap < 64 && (caps >> cap) & 1;
+}
+
+int drop_to_nobody(pid_t parent)
+{
+	if (setgroups(0, NULL) != 0)
+		return errno;
+	if (setresgid(NOBODY_ID, NOBODY_ID, NOBODY_ID) != 0)
+		return errno;
+	if (setresuid(NOBODY_ID, NOBODY_ID, NOBODY_ID) != 0)
+		return errno;
+	/* Cleared by the credential change. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
+		return errno;
+	if (getppid() != parent)
+		return ESRCH;
+	if (getuid() != NOBODY_ID || geteuid() != NOBODY_ID ||
+	    getgid() != NOBODY_ID || getegid() != NOBODY_ID)
+		return EPERM;
+	if (cap_effective(21 /* CAP_SYS_ADMIN */))
+		return EPERM;
+	return 0;
 }
 
 /* ---- /proc ----------------------------------------------------------- */

@@ -317,6 +317,86 @@ void signaller_finish(struct signaller *s);
 /* waitpid() with a deadline; fails the test on timeout. */
 int reap_pid(pid_t pid, unsigned int timeout_ms);
 
+/* ---- the control device and channels added at run time --------------- */
+
+#define CIPC_CONTROL_PATH	"/dev/" CIPC_CONTROL_NAME
+#define CIPC_CLASS_DIR		"/sys/class/cipc"
+#define CIPC_MISC_SYSFS		"/sys/class/misc/" CIPC_CONTROL_NAME
+
+/* /sys/module/cipc/parameters/max_channels; fails the test if absent. */
+unsigned int param_max_channels(void);
+
+/* access(path, F_OK) == 0 */
+bool path_exists(const char *path);
+/*
+ * Fail the test unless /dev/cipcN (a char device) and /sys/class/cipc/cipcN
+ * (with its id file) both exist; expect_chan_gone(): neither exists.
+ */
+void expect_chan_present(unsigned int index);
+void expect_chan_gone(unsigned int index);
+
+/* open(/dev/cipc-control): the fd or -1 with errno / must succeed. */
+int ctl_open_raw(int flags);
+int ctl_open(int flags);
+
+/* Raw control ioctls: 0, or -1 with errno. */
+int ioc_ctl_info(int fd, struct cipc_ctl_info *info);
+int ioc_ctl_add(int fd, struct cipc_ctl_channel *c);
+int ioc_ctl_remove(int fd, struct cipc_ctl_channel *c);
+
+/* CIPC_CTL_INFO that must succeed (pre-filled with 0xa5). */
+struct cipc_ctl_info get_ctl_info(int fd);
+/* The number of channels the driver reports now (opens the control). */
+unsigned int ctl_channels(void);
+
+/*
+ * CIPC_CTL_ADD that must succeed: at `index', or at the lowest free index
+ * if index is CHAN_ANY; msg_max 0 for the module's. Returns what the driver
+ * filled in (index, id, msg_max).
+ */
+#define CHAN_ANY	(-1L)
+struct cipc_ctl_channel chan_add(long index, uint32_t msg_max);
+/* CIPC_CTL_REMOVE of index that must succeed. */
+void chan_remove(unsigned int index);
+/* The id of channel index from sysfs (/sys/class/cipc/cipcN/id). */
+uint64_t sysfs_id(unsigned int index);
+
+/*
+ * Indexes of the channels that exist now (from /sys/class/cipc), sorted,
+ * at most max; returns how many there are (may exceed max), or -errno.
+ */
+int list_channels(unsigned int *idx, unsigned int max);
+
+/*
+ * Bring the set of channels back to the module's initial one: remove every
+ * channel at an index >= param channels, add the missing ones below it.
+ * Asserts nothing (usable in an unchecked fixture): 0, or -errno of the
+ * first failure, described on stderr.
+ */
+int channels_restore(void);
+/* Checked fixture: channels_restore() must succeed, then
+ * fixture_clean_all(). */
+void fixture_channels_restored(void);
+/* Unchecked teardown: channels_restore(), complaining on stderr. */
+void channels_restore_unchecked(void);
+/* A TCase with fixture_channels_restored and channels_restore_unchecked. */
+TCase *ctl_tcase(const char *name, double timeout_s);
+
+/* ---- privileges ------------------------------------------------------- */
+
+#define NOBODY_ID	65534
+
+/* Whether the capability (e.g. CAP_SYS_ADMIN = 21) is in CapEff. */
+bool cap_effective(unsigned int cap);
+
+/*
+ * In a forked child: setgroups(0, NULL), setresgid and setresuid to 65534,
+ * then PR_SET_PDEATHSIG again (a credential change clears it). Returns 0,
+ * or the errno of the failing call, EPERM if CAP_SYS_ADMIN is still
+ * effective afterwards, ESRCH if the parent is gone. Asserts nothing.
+ */
+int drop_to_nobody(pid_t parent);
+
 /* ---- reading and writing without short counts ------------------------ */
 
 int write_all(int fd, const void *buf, size_t len);	/* 0 or -1 */

@@ -7,7 +7,24 @@
  *
  * Every channel is a character device, /dev/cipcN, holding one struct
  * completion, a message buffer of up to msg_max bytes, a signalling mode
- * and counters.
+ * and counters. The control device, /dev/cipc-control, adds and removes
+ * channels at run time (CIPC_CTL_* below).
+ *
+ * Identifiers. A channel's index N (its slot, 0 <= N < max_channels) is
+ * reused once the channel is removed; its id is not, for a long time:
+ *
+ *	id = seq * max_channels + N
+ *
+ * where seq is the slot's sequence number, 0 when the module is loaded and
+ * incremented every time a channel in that slot is removed (the System V
+ * IPC rule). A program that remembers the id of the channel it opened
+ * tells a removed channel from its successor in the same slot. Ids restart
+ * when the module is reloaded.
+ *
+ * Permissions. The driver creates every node root-only (0600); group access
+ * is the business of udev (the packaged rule: group cipc, 0660). Whatever
+ * the node's mode, adding and removing channels and resetting counters need
+ * CAP_SYS_ADMIN (EPERM).
  *
  * Rules shared by every ioctl below:
  *  - structures have a fixed layout made of __u32/__u64 fields, their size
@@ -19,7 +36,23 @@
  *  - waiting (CIPC_IOC_WAIT, CIPC_IOC_TRYWAIT, read(2)) needs a file opened
  *    for reading; signalling (CIPC_IOC_COMPLETE, CIPC_IOC_COMPLETE_ALL,
  *    write(2)), CIPC_IOC_REINIT and CIPC_IOC_SET_MODE need a file opened for
- *    writing; EBADF otherwise. Queries work on any open file.
+ *    writing; EBADF otherwise. Queries work on any open file;
+ *  - once its channel is removed, every operation on an open file fails
+ *    with ENODEV (poll reports EPOLLERR | EPOLLHUP), and blocked waiters
+ *    return ENODEV at once; an operation the file's open mode does not
+ *    allow still fails with EBADF (the VFS checks write(2) first).
+ *
+ * Notification. A file with O_ASYNC set (fcntl(F_SETFL)) and an owner
+ * (F_SETOWN) delivers SIGIO, or the signal chosen with F_SETSIG, to the
+ * owner on every complete and complete_all, with si_code POLL_IN and si_fd
+ * the file; and once, with POLL_HUP, when the channel is removed. As with
+ * any signal, deliveries of one standard signal may merge; use a real-time
+ * signal (F_SETSIG) to have them queued.
+ *
+ * Trace events. The driver has tracepoints under the trace system "cipc"
+ * (/sys/kernel/tracing/events/cipc/): cipc_signal, cipc_wait_start,
+ * cipc_wait_end, cipc_channel_add, cipc_channel_remove and
+ * cipc_channel_free. They are not ABI: their fields may change.
  */
 #ifndef _UAPI_LINUX_CIPC_H
 #define _UAPI_LINUX_CIPC_H
@@ -62,6 +95,7 @@
  * @generation:  0 at creation, incremented by every CIPC_IOC_REINIT
  * @msg_len:     length of the current message
  * @reserved0:   set to zero by the driver
+ * @id:          the channel's identifier (see the top of this file)
  * @reserved:    set to zero by the driver
  */
 struct cipc_info {
@@ -74,7 +108,8 @@ struct cipc_info {
 	__u64 generation;
 	__u32 msg_len;
 	__u32 reserved0;
-	__u64 reserved[4];
+	__u64 id;
+	__u64 reserved[3];
 };
 
 /* cipc_signal.flags */
@@ -202,5 +237,81 @@ struct cipc_stats {
 #define CIPC_IOC_GET_STATS	_IOR(CIPC_IOC_MAGIC, 0x09, struct cipc_stats)
 /* Zero every counter. Needs CAP_SYS_ADMIN (EPERM). */
 #define CIPC_IOC_RESET_STATS	_IO(CIPC_IOC_MAGIC, 0x0a)
+
+/*
+ * The control device, /dev/cipc-control (a misc device). Its ioctls share
+ * the magic of the channel ioctls; each device answers only its own
+ * (ENOTTY). CIPC_CTL_INFO works for anyone who can open the node;
+ * CIPC_CTL_ADD and CIPC_CTL_REMOVE need CAP_SYS_ADMIN (EPERM), checked
+ * before anything else, then a file opened for writing (EBADF).
+ */
+#define CIPC_CONTROL_NAME	"cipc-control"
+
+/**
+ * struct cipc_ctl_info - the module's channels and limits (CIPC_CTL_INFO)
+ * @abi_version:  CIPC_ABI_VERSION of the running driver
+ * @channels:     channels that exist now
+ * @max_channels: module parameter max_channels: indexes are below it, ids
+ *                are computed modulo it, and no more channels can exist
+ * @msg_max:      module parameter msg_max: the default message size of a
+ *                new channel
+ * @reserved:     set to zero by the driver
+ */
+struct cipc_ctl_info {
+	__u32 abi_version;
+	__u32 channels;
+	__u32 max_channels;
+	__u32 msg_max;
+	__u64 reserved[6];
+};
+
+/* cipc_ctl_channel.flags */
+#define CIPC_ADD_INDEX		0x1U	/* CIPC_CTL_ADD at @index */
+#define CIPC_REMOVE_ID		0x2U	/* CIPC_CTL_REMOVE only if the id is @id */
+
+/**
+ * struct cipc_ctl_channel - argument of CIPC_CTL_ADD and CIPC_CTL_REMOVE
+ * @id:       ADD: out, the new channel's id; must be 0 on input.
+ *            REMOVE: with CIPC_REMOVE_ID, the id the channel at @index must
+ *            have (ESTALE if it has another); otherwise must be 0
+ * @index:    ADD: with CIPC_ADD_INDEX, the index wanted, else must be 0;
+ *            out, the new channel's index. REMOVE: the channel to remove
+ * @flags:    ADD: 0 or CIPC_ADD_INDEX; REMOVE: 0 or CIPC_REMOVE_ID
+ * @msg_max:  ADD: largest message of the new channel, 1..CIPC_MSG_MAX_LIMIT,
+ *            or 0 for the module's msg_max; out, the value used.
+ *            REMOVE: must be 0
+ * @pad:      must be zero
+ * @reserved: must be zero
+ */
+struct cipc_ctl_channel {
+	__u64 id;
+	__u32 index;
+	__u32 flags;
+	__u32 msg_max;
+	__u32 pad;
+	__u64 reserved[2];
+};
+
+/*
+ * Add a channel: /dev/cipcN and /sys/class/cipc/cipcN appear, complete when
+ * the uevent is sent. Without CIPC_ADD_INDEX at the lowest free index.
+ * EEXIST: the index is taken; ENOSPC: max_channels channels exist, or the
+ * index asked for is max_channels or more; EINVAL: bad flags, msg_max or
+ * reserved fields; ENOMEM. The argument is checked to be writable first;
+ * only if another thread unmaps it meanwhile does the call fail with
+ * EFAULT after the channel was added (its node and sysfs id show it).
+ */
+#define CIPC_CTL_ADD		_IOWR(CIPC_IOC_MAGIC, 0x40, struct cipc_ctl_channel)
+/*
+ * Remove the channel at @index, in use or not: its blocked waiters return
+ * ENODEV at once, later operations on its open files fail with ENODEV, its
+ * node and sysfs directory go now, its memory when the last file is closed.
+ * The slot's seq is incremented, so the next channel there has a new id.
+ * ENOENT: no channel at @index (whatever @index); ESTALE:
+ * CIPC_REMOVE_ID and the channel at @index has another id.
+ */
+#define CIPC_CTL_REMOVE		_IOW(CIPC_IOC_MAGIC, 0x41, struct cipc_ctl_channel)
+/* Channels and limits. Any open mode, no privilege. */
+#define CIPC_CTL_INFO		_IOR(CIPC_IOC_MAGIC, 0x42, struct cipc_ctl_info)
 
 #endif /* _UAPI_LINUX_CIPC_H */
