@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * libcipc: version, opening and closing a channel, its identity.
+ * libcipc: version, opening and closing a channel, its identity; the node
+ * checks and the sysfs reading that control.c shares.
  *
  * A node is accepted as a cipc channel only if it is a character device
  * whose sysfs entry, /sys/dev/char/MAJ:MIN/subsystem, points at the cipc
@@ -11,6 +12,10 @@
  * some devices has side effects, e.g. a watchdog), and opens with
  * O_NONBLOCK so that a FIFO or a terminal cannot block the call; the mode
  * the caller asked for is set once the channel is known to be cipc's.
+ *
+ * A handle remembers the id the driver reported when it was opened
+ * (CIPC_IOC_INFO): ops.c compares it with /sys/class/cipc/cipcN/id to tell
+ * a removed channel (ENODEV) from one whose index was reused (ESTALE).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -106,6 +111,7 @@ cipc__channel_from_fd_abi(int fd, unsigned int abi_version)
 		return NULL;		/* ENOMEM */
 	ch->fd = fd;
 	ch->index = info.index;
+	ch->id = info.id;
 	return ch;
 }
 
@@ -114,13 +120,88 @@ CIPC_API struct cipc_channel *cipc_channel_from_fd(int fd)
 	return cipc__channel_from_fd_abi(fd, CIPC_ABI_VERSION);
 }
 
+CIPC_HIDDEN int cipc__open_node(const char *path, int mode,
+				int (*check)(const struct stat *st))
+{
+	char proc[32];
+	struct stat st, st2;
+	int fd, pfd, err;
+
+	/*
+	 * Never open another device: pin the node with O_PATH (which opens
+	 * nothing), check it, then open that very inode through
+	 * /proc/self/fd, so that a path swapped in between cannot make us
+	 * open another device.
+	 */
+	pfd = open(path, O_PATH | O_CLOEXEC);
+	if (pfd < 0)
+		return -1;
+	if (fstat(pfd, &st) < 0 || check(&st) < 0) {
+		err = errno;
+		close(pfd);
+		errno = err;
+		return -1;
+	}
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
+	fd = open(proc, mode | O_CLOEXEC | O_NOCTTY);
+	err = errno;
+	close(pfd);
+	errno = err;
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st2) < 0 || st2.st_rdev != st.st_rdev ||
+	    st2.st_ino != st.st_ino || st2.st_dev != st.st_dev) {
+		close(fd);
+		errno = ENODEV;
+		return -1;
+	}
+	return fd;
+}
+
+CIPC_HIDDEN int cipc__read_u64(const char *path, uint64_t *val)
+{
+	char buf[32];
+	uint64_t v = 0;
+	ssize_t n;
+	int fd, err;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	do
+		n = read(fd, buf, sizeof(buf));
+	while (n < 0 && errno == EINTR);
+	err = errno;
+	close(fd);
+	if (n < 0) {
+		errno = err;
+		return -1;
+	}
+	if ((size_t)n == sizeof(buf))
+		goto bad;	/* more than any number */
+	if (n > 0 && buf[n - 1] == '\n')
+		n--;
+	if (n == 0)
+		goto bad;
+	for (ssize_t i = 0; i < n; i++) {
+		unsigned int d = (unsigned int)(buf[i] - '0');
+
+		if (d > 9 || v > (UINT64_MAX - d) / 10)
+			goto bad;
+		v = v * 10 + d;
+	}
+	*val = v;
+	return 0;
+bad:
+	errno = EPROTO;
+	return -1;
+}
+
 CIPC_API struct cipc_channel *cipc_channel_open_path(const char *path,
 						     int flags)
 {
-	struct cipc_channel *ch = NULL;
-	char proc[32];
-	struct stat st, st2;
-	int fd, pfd, fl, mode, err;
+	struct cipc_channel *ch;
+	int fd, fl, err;
 
 	if (cipc_check_flags(flags) < 0)
 		return NULL;
@@ -128,35 +209,10 @@ CIPC_API struct cipc_channel *cipc_channel_open_path(const char *path,
 		errno = EINVAL;
 		return NULL;
 	}
-	/*
-	 * Never open another device: pin the node with O_PATH (which opens
-	 * nothing), check it is a cipc device, then open that very inode
-	 * through /proc/self/fd, so that a path swapped in between cannot
-	 * make us open another device.
-	 */
-	pfd = open(path, O_PATH | O_CLOEXEC);
-	if (pfd < 0)
-		return NULL;
-	if (fstat(pfd, &st) < 0 || cipc_check_node(&st) < 0) {
-		err = errno;
-		close(pfd);
-		errno = err;
-		return NULL;
-	}
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
-	mode = (flags & O_ACCMODE) | O_NONBLOCK | O_CLOEXEC | O_NOCTTY;
-	fd = open(proc, mode);
-	err = errno;
-	close(pfd);
-	errno = err;
+	fd = cipc__open_node(path, (flags & O_ACCMODE) | O_NONBLOCK,
+			     cipc_check_node);
 	if (fd < 0)
 		return NULL;
-	if (fstat(fd, &st2) < 0 || st2.st_rdev != st.st_rdev ||
-	    st2.st_ino != st.st_ino || st2.st_dev != st.st_dev) {
-		close(fd);
-		errno = ENODEV;
-		return NULL;
-	}
 	/* Checks again what was opened: the node may have been replaced. */
 	ch = cipc__channel_from_fd_abi(fd, CIPC_ABI_VERSION);
 	if (!ch)
@@ -186,6 +242,35 @@ CIPC_API struct cipc_channel *cipc_channel_open(unsigned int index, int flags)
 	return cipc_channel_open_path(path, flags);
 }
 
+CIPC_API struct cipc_channel *cipc_channel_open_id(uint64_t id, int flags)
+{
+	struct cipc_channel *ch;
+	uint64_t max, index;
+
+	if (cipc_check_flags(flags) < 0)
+		return NULL;
+	/* ENOENT when the module is not loaded. */
+	if (cipc__read_u64(CIPC_PARAM_MAX_CHANNELS, &max) < 0)
+		return NULL;
+	if (!max) {
+		errno = EPROTO;	/* no driver of this ABI has that */
+		return NULL;
+	}
+	index = id % max;
+	if (index > UINT_MAX) {
+		errno = EINVAL;
+		return NULL;
+	}
+	ch = cipc_channel_open((unsigned int)index, flags);
+	if (ch && ch->id != id) {
+		/* Another channel holds the index now. */
+		cipc_channel_close(ch);
+		errno = ESTALE;
+		return NULL;
+	}
+	return ch;
+}
+
 CIPC_API void cipc_channel_close(struct cipc_channel *ch)
 {
 	int err = errno;
@@ -213,4 +298,13 @@ CIPC_API unsigned int cipc_channel_index(struct cipc_channel *ch)
 		return UINT_MAX;
 	}
 	return ch->index;
+}
+
+CIPC_API uint64_t cipc_channel_id(struct cipc_channel *ch)
+{
+	if (!ch) {
+		errno = EINVAL;
+		return UINT64_MAX;
+	}
+	return ch->id;
 }

@@ -10,7 +10,12 @@
  *    pointer return NULL with errno set; nothing prints, exits or aborts;
  *  - there is no global state: one handle may be used by several threads at
  *    once for waits and signals (the kernel serialises them); opening and
- *    closing a handle must not race with its use.
+ *    closing a handle must not race with its use;
+ *  - a handle remembers the id of the channel it opened (ids are never
+ *    reused soon, see cipc_channel_id()). Once that channel is removed,
+ *    every call through the handle fails with ENODEV, or with ESTALE when
+ *    its index already holds a different channel: the handle is stale and
+ *    only cipc_channel_close() is left to do with it.
  *
  * Build with: pkg-config --cflags --libs libcipc
  */
@@ -28,6 +33,9 @@ extern "C" {
 
 /** An open channel, /dev/cipcN. */
 struct cipc_channel;
+
+/** The open control device, /dev/cipc-control: adds and removes channels. */
+struct cipc_control;
 
 /** Signalling modes: what cipc_channel_send() with CIPC_SEND_MODE does. */
 enum cipc_channel_mode {
@@ -51,6 +59,7 @@ enum cipc_send_how {
 /** Identity and state of a channel (cipc_channel_get_info()). */
 struct cipc_channel_info {
 	unsigned int index;		/**< N of /dev/cipcN */
+	uint64_t id;			/**< identifier, see cipc_channel_id() */
 	unsigned int abi_version;	/**< the driver's ABI version */
 	size_t msg_max;			/**< largest message in bytes */
 	enum cipc_channel_mode mode;	/**< current mode */
@@ -73,6 +82,17 @@ struct cipc_channel_stats {
 	uint64_t bytes_in;		/**< message bytes written */
 	uint64_t bytes_out;		/**< message bytes read */
 };
+
+/** The module's channels and limits (cipc_control_get_info()). */
+struct cipc_control_info {
+	unsigned int abi_version;	/**< the driver's ABI version */
+	unsigned int channels;		/**< channels that exist now */
+	unsigned int max_channels;	/**< limit; indexes are below it */
+	size_t msg_max;			/**< default message size of new channels */
+};
+
+/** cipc_control_add(): at the lowest free index. */
+#define CIPC_INDEX_ANY		(-1)
 
 /** @return the library's version, e.g. "0.1.0". */
 const char *cipc_version_string(void);
@@ -115,6 +135,24 @@ int cipc_channel_fd(struct cipc_channel *ch);
 
 /** @return N of /dev/cipcN. */
 unsigned int cipc_channel_index(struct cipc_channel *ch);
+
+/**
+ * @return the id of the channel the handle opened: seq * max_channels + N,
+ *         where seq counts the channels removed from index N since the
+ *         module was loaded, so that a removed channel's id is not given
+ *         to its successor. UINT64_MAX with EINVAL for a NULL handle.
+ */
+uint64_t cipc_channel_id(struct cipc_channel *ch);
+
+/**
+ * Open the channel with this id (at index id % max_channels), as
+ * cipc_channel_open() does.
+ * @return a handle, or NULL with errno: ESTALE that channel was removed
+ *         and its index holds another one, ENOENT no channel at its index
+ *         (or the module is not loaded), and the errors of
+ *         cipc_channel_open().
+ */
+struct cipc_channel *cipc_channel_open_id(uint64_t id, int flags);
 
 /** complete(): release one waiter. EBADF not opened for writing,
  *  EOVERFLOW count at its limit, ENODEV channel removed. */
@@ -183,6 +221,48 @@ int cipc_channel_get_stats(struct cipc_channel *ch,
 
 /** Zero the counters; EPERM without CAP_SYS_ADMIN. */
 int cipc_channel_reset_stats(struct cipc_channel *ch);
+
+/**
+ * Open /dev/cipc-control, read-write.
+ * @return a handle, or NULL with errno: ENOENT the module is not loaded,
+ *         EACCES (the node is root-only unless udev grants a group),
+ *         ENODEV not the cipc control device, EPROTO driver ABI mismatch,
+ *         ENOMEM.
+ */
+struct cipc_control *cipc_control_open(void);
+
+/** Close the control handle. NULL is ignored; errno is kept. */
+void cipc_control_close(struct cipc_control *ctl);
+
+/** Fill @p info with the current number of channels and the limits. */
+int cipc_control_get_info(struct cipc_control *ctl,
+			  struct cipc_control_info *info);
+
+/**
+ * Add a channel. Needs CAP_SYS_ADMIN.
+ * @param index    the index wanted, or CIPC_INDEX_ANY for the lowest free one
+ * @param msg_max  its largest message, or 0 for the module's msg_max
+ * @param id       if not NULL, the new channel's id
+ * @return the new channel's index, or -1 with errno: EPERM, EEXIST index
+ *         taken, ENOSPC max_channels reached (or index >= max_channels),
+ *         EINVAL bad index or msg_max, ENOMEM.
+ */
+int cipc_control_add(struct cipc_control *ctl, int index, size_t msg_max,
+		     uint64_t *id);
+
+/**
+ * Remove the channel at @p index, in use or not: its waiters return ENODEV
+ * and its open handles go stale. Needs CAP_SYS_ADMIN.
+ * @return 0, or -1 with errno: EPERM, ENOENT no channel at @p index.
+ */
+int cipc_control_remove(struct cipc_control *ctl, unsigned int index);
+
+/**
+ * Remove the channel with id @p id, only if it still exists.
+ * @return 0, or -1 with errno: EPERM, ENOENT no channel at its index,
+ *         ESTALE its index holds another channel (nothing removed).
+ */
+int cipc_control_remove_id(struct cipc_control *ctl, uint64_t id);
 
 #ifdef __cplusplus
 }

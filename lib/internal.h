@@ -1,17 +1,22 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * libcipc internals, shared by the files of the library:
- *   channel.c  version, opening (the cipc node checks), closing, identity
+ *   channel.c  version, opening (the node checks), closing, identity,
+ *              and the helpers below that control.c uses too
  *   ops.c      everything done through an open channel (ioctls, write)
+ *   control.c  the control device, /dev/cipc-control
  *
  * The library is compiled with -fvisibility=hidden: only definitions
  * marked CIPC_API are exported, and lib/libcipc.map (LIBCIPC_1) lists the
  * same names. Everything declared here is CIPC_HIDDEN: linkable from the
- * static archive (the VM test suite uses the test hook below), never
+ * static archive (the VM test suite uses the test hooks below), never
  * exported by the shared library.
  */
 #ifndef CIPC_LIB_INTERNAL_H
 #define CIPC_LIB_INTERNAL_H
+
+#include <stdint.h>
+#include <sys/stat.h>
 
 #include <linux/cipc.h>
 
@@ -20,13 +25,29 @@
 #define CIPC_API	__attribute__((visibility("default")))
 #define CIPC_HIDDEN	__attribute__((visibility("hidden")))
 
+/* Where the module shows its channels' ids and its parameters. */
+#define CIPC_SYSFS_ID_FMT	"/sys/class/cipc/cipc%u/id"
+#define CIPC_PARAM_MAX_CHANNELS	"/sys/module/cipc/parameters/max_channels"
+
 /*
  * An open channel. Immutable after it is set up, so that several threads
- * may use one handle at once: every operation is one system call on @fd.
+ * may use one handle at once: every operation is one system call on @fd
+ * (plus, after an ENODEV, one read of sysfs to tell ESTALE).
  */
 struct cipc_channel {
 	int fd;		/* owned: cipc_channel_close() closes it */
 	unsigned int index;	/* N of /dev/cipcN, from CIPC_IOC_INFO */
+	uint64_t id;	/* the channel's id, from CIPC_IOC_INFO */
+};
+
+/*
+ * The open control device. Immutable too. @max_channels cannot change
+ * while @fd is open: the open file pins the module, and the parameter is
+ * read-only.
+ */
+struct cipc_control {
+	int fd;		/* owned: cipc_control_close() closes it */
+	unsigned int max_channels;	/* from CIPC_CTL_INFO, never 0 */
 };
 
 /*
@@ -41,5 +62,32 @@ struct cipc_channel {
  */
 CIPC_HIDDEN struct cipc_channel *
 cipc__channel_from_fd_abi(int fd, unsigned int abi_version);
+
+/*
+ * cipc_control_open() on another node, expecting another ABI version: the
+ * library passes "/dev/" CIPC_CONTROL_NAME and CIPC_ABI_VERSION, the test
+ * suite other nodes and versions (ENODEV and EPROTO with the real driver).
+ */
+CIPC_HIDDEN struct cipc_control *
+cipc__control_open_path(const char *path, unsigned int abi_version);
+
+/*
+ * Opens @path with @mode (O_CLOEXEC and O_NOCTTY added) only if the node
+ * it names passes @check (0, or -1 with errno set): the node is pinned by
+ * an O_PATH descriptor, which opens nothing, checked, and that very inode
+ * is then opened through /proc/self/fd and compared with what was
+ * checked (ENODEV if it differs), so that a path swapped meanwhile can
+ * never make the library open another device. Returns the descriptor, or
+ * -1 with errno set (that of open(2), fstat(2) or @check).
+ */
+CIPC_HIDDEN int cipc__open_node(const char *path, int mode,
+				int (*check)(const struct stat *st));
+
+/*
+ * The unsigned decimal number that makes up the file @path (a sysfs
+ * attribute; one trailing newline allowed) into *@val. 0, or -1 with
+ * errno: that of open(2)/read(2), or EPROTO if it holds anything else.
+ */
+CIPC_HIDDEN int cipc__read_u64(const char *path, uint64_t *val);
 
 #endif /* CIPC_LIB_INTERNAL_H */

@@ -53,22 +53,24 @@ CIPC_LIB_PC := $(CIPC_LIB_OUT)/libcipc.pc
 CIPC_LIB_PC_INSTALL := $(CIPC_LIB_OUT)/install/libcipc.pc
 CIPC_LIB_EXAMPLE := $(CIPC_LIB_OUT)/examples/cipc-wait-example
 
-CIPC_LIB_SRCS := channel.c ops.c
+CIPC_LIB_SRCS := channel.c ops.c control.c
 CIPC_LIB_OBJS := $(addprefix $(CIPC_LIB_OBJDIR)/,$(CIPC_LIB_SRCS:.c=.o))
 CIPC_LIB_HDRS := $(CIPC_LIB_DIR)/cipc.h $(CIPC_LIB_DIR)/internal.h \
 	$(TOP)/uapi/linux/cipc.h
 
 # Man pages: sources, and the names that are links to them.
 CIPC_LIB_MANS := libcipc.3 cipc_channel_open.3 cipc_channel_wait.3 \
-	cipc_channel_send.3 cipc_channel_get_info.3
+	cipc_channel_send.3 cipc_channel_get_info.3 cipc_control_open.3
 CIPC_LIB_MAN_LINKS := \
 	cipc_version_string.3:libcipc.3 \
 	cipc_abi_version.3:libcipc.3 \
 	cipc_channel_open_path.3:cipc_channel_open.3 \
+	cipc_channel_open_id.3:cipc_channel_open.3 \
 	cipc_channel_from_fd.3:cipc_channel_open.3 \
 	cipc_channel_close.3:cipc_channel_open.3 \
 	cipc_channel_fd.3:cipc_channel_open.3 \
 	cipc_channel_index.3:cipc_channel_open.3 \
+	cipc_channel_id.3:cipc_channel_open.3 \
 	cipc_channel_trywait.3:cipc_channel_wait.3 \
 	cipc_channel_done.3:cipc_channel_wait.3 \
 	cipc_channel_receive.3:cipc_channel_wait.3 \
@@ -78,7 +80,12 @@ CIPC_LIB_MAN_LINKS := \
 	cipc_channel_get_stats.3:cipc_channel_get_info.3 \
 	cipc_channel_get_mode.3:cipc_channel_get_info.3 \
 	cipc_channel_set_mode.3:cipc_channel_get_info.3 \
-	cipc_channel_reset_stats.3:cipc_channel_get_info.3
+	cipc_channel_reset_stats.3:cipc_channel_get_info.3 \
+	cipc_control_close.3:cipc_control_open.3 \
+	cipc_control_get_info.3:cipc_control_open.3 \
+	cipc_control_add.3:cipc_control_open.3 \
+	cipc_control_remove.3:cipc_control_open.3 \
+	cipc_control_remove_id.3:cipc_control_open.3
 
 CIPC_LIB_COMMA := ,
 CIPC_LIB_CC = $(CC)

@@ -5,11 +5,19 @@
  * write(2) for CIPC_SEND_MODE), with its argument on the caller's stack:
  * nothing is shared, nothing is retried, errno is the kernel's except
  * where documented (EINVAL for a NULL argument, EMSGSIZE above what the
- * ABI can carry, EIO for a short write).
+ * ABI can carry, EIO for a short write, and ESTALE below).
+ *
+ * Stale handles: when a call fails with ENODEV, the channel the handle
+ * opened was removed. If index N holds another channel by now (its id,
+ * /sys/class/cipc/cipcN/id, is not the one the handle remembers) the call
+ * fails with ESTALE instead; if the attribute cannot be read (no channel
+ * at N, no sysfs) ENODEV stays. The check reads sysfs only after an
+ * ENODEV, and keeps no state.
  */
 #include <errno.h>
 #include <limits.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -26,12 +34,31 @@ static int cipc_check(const struct cipc_channel *ch)
 	return 0;
 }
 
+/*
+ * Ends a call on ch that failed: returns -1 with errno unchanged, except
+ * that ENODEV becomes ESTALE if index N now holds a channel of another id.
+ */
+static int cipc_fail(const struct cipc_channel *ch)
+{
+	char path[sizeof(CIPC_SYSFS_ID_FMT) + 10];
+	uint64_t id;
+	int err = errno;
+
+	if (err == ENODEV) {
+		snprintf(path, sizeof(path), CIPC_SYSFS_ID_FMT, ch->index);
+		if (cipc__read_u64(path, &id) == 0 && id != ch->id)
+			err = ESTALE;
+	}
+	errno = err;
+	return -1;
+}
+
 static int cipc_ioctl(const struct cipc_channel *ch, unsigned long req,
 		      void *arg)
 {
 	if (cipc_check(ch) < 0)
 		return -1;
-	return ioctl(ch->fd, req, arg) < 0 ? -1 : 0;
+	return ioctl(ch->fd, req, arg) < 0 ? cipc_fail(ch) : 0;
 }
 
 /* CIPC_IOC_COMPLETE or _ALL; msg == NULL && !with_msg: keep the message. */
@@ -94,7 +121,7 @@ CIPC_API int cipc_channel_send(struct cipc_channel *ch, const void *msg,
 	}
 	n = write(ch->fd, msg, len);
 	if (n < 0)
-		return -1;
+		return cipc_fail(ch);
 	if ((size_t)n != len) {
 		errno = EIO;	/* the driver stores whole messages only */
 		return -1;
@@ -203,6 +230,7 @@ CIPC_API int cipc_channel_get_info(struct cipc_channel *ch,
 
 	memset(info, 0, sizeof(*info));
 	info->index = ki.index;
+	info->id = ki.id;
 	info->abi_version = ki.abi_version;
 	info->msg_max = ki.msg_max;
 	info->mode = (enum cipc_channel_mode)ki.mode;

@@ -18,6 +18,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -110,9 +111,10 @@ int main(int argc, char **argv)
 		cipc_channel_close(ch);
 		return 1;
 	}
-	printf("libcipc %s: waiting on /dev/cipc%u (messages up to %zu "
-	       "bytes, %u waiter(s) already)\n", cipc_version_string(),
-	       cipc_channel_index(ch), info.msg_max, info.waiters);
+	printf("libcipc %s: waiting on /dev/cipc%u, id %" PRIu64 " (messages "
+	       "up to %zu bytes, %u waiter(s) already)\n",
+	       cipc_version_string(), cipc_channel_index(ch),
+	       cipc_channel_id(ch), info.msg_max, info.waiters);
 	fflush(stdout);
 
 	buf = malloc(info.msg_max);
@@ -135,6 +137,12 @@ int main(int argc, char **argv)
 		if (err == ETIMEDOUT) {
 			printf("timed out after %lld ms\n", timeout_ms);
 			return 3;
+		}
+		if (err == ENODEV || err == ESTALE) {
+			/* cipcctl remove, or cipc_control_remove(3). */
+			fprintf(stderr, "%s: the channel was removed\n",
+				argv[0]);
+			return 1;
 		}
 		fprintf(stderr, "%s: wait failed: %s\n", argv[0],
 			strerror(err));

@@ -48,7 +48,9 @@ CIPC_LIB_T_PATHS := -DCIPC_LIBT_SO='"$(CIPC_LIB_SO)"' \
 	-DCIPC_LIBT_HEADER='"$(CIPC_LIB_DIR)/cipc.h"' \
 	-DCIPC_LIBT_HEADER_DIR='"$(CIPC_LIB_DIR)"' \
 	-DCIPC_LIBT_MAP='"$(CIPC_LIB_DIR)/libcipc.map"' \
-	-DCIPC_LIBT_DRIVER_H='"$(TOP)/driver/cipc.h"'
+	-DCIPC_LIBT_DRIVER_H='"$(TOP)/driver/cipc.h"' \
+	-DCIPC_LIBT_MAN_DIR='"$(CIPC_LIB_DIR)/man"' \
+	-DCIPC_LIBT_LIB_MK='"$(CIPC_LIB_DIR)/lib.mk"'
 
 CIPC_LIB_T_UNIT_DEPS := $(CIPC_LIB_T_DIR)/test_lib_unit.c \
 	$(CIPC_LIB_T_DIR)/libtest.h $(CIPC_LIB_T_DIR)/lib-tests.mk \

@@ -6,7 +6,8 @@
  *
  * Version and ABI version, argument checks, every way a node or a
  * descriptor that is not a cipc channel is refused (and the descriptor left
- * to its owner), NULL handles, and the shape of the build: the symbols the
+ * to its owner), NULL handles, ids and the control device without the
+ * module, and the shape of the build: the symbols the
  * shared library exports are exactly those of lib/cipc.h and of
  * lib/libcipc.map, its SONAME and symlinks, the pkg-config files. Built by
  * tests/lib/lib-tests.mk against the shared library, and once more with
@@ -29,14 +30,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <linux/cipc.h>
-#include <cipc.h>
+/* <linux/cipc.h> and <cipc.h>, as the library sees them. */
+#include "internal.h"
 
 #include "libtest.h"
 
 #if !defined(CIPC_LIBT_SO) || !defined(CIPC_LIBT_HEADER) ||		\
 	!defined(CIPC_LIBT_MAP) || !defined(CIPC_LIBT_DRIVER_H) ||	\
-	!defined(CIPC_LIBT_LIBDIR) || !defined(CIPC_LIBT_HEADER_DIR)
+	!defined(CIPC_LIBT_LIBDIR) || !defined(CIPC_LIBT_HEADER_DIR) ||	\
+	!defined(CIPC_LIBT_MAN_DIR) || !defined(CIPC_LIBT_LIB_MK)
 #error "lib-tests.mk passes the CIPC_LIBT_* paths"
 #endif
 
@@ -139,7 +141,7 @@ END_TEST
 
 /* ---- cipc_channel_open(), cipc_channel_open_path() ------------------- */
 
-/* No channel has this index (the driver has at most 256). */
+/* No channel has this index (the driver has at most 1024). */
 #define NO_INDEX	UINT_MAX
 
 START_TEST(test_open_missing_index)
@@ -342,6 +344,9 @@ START_TEST(test_null_handle)
 	errno = 0;
 	ck_assert_uint_eq(cipc_channel_index(NULL), UINT_MAX);
 	ck_assert_int_eq(errno, EINVAL);
+	errno = 0;
+	ck_assert_uint_eq(cipc_channel_id(NULL), UINT64_MAX);
+	ck_assert_int_eq(errno, EINVAL);
 	ck_fails(cipc_channel_complete(NULL), EINVAL);
 	ck_fails(cipc_channel_complete_all(NULL), EINVAL);
 	ck_fails(cipc_channel_reinit(NULL), EINVAL);
@@ -363,6 +368,93 @@ START_TEST(test_null_handle)
 	ck_fails(cipc_channel_send(NULL, "x", 1, (enum cipc_send_how)3), EINVAL);
 	ck_fails(cipc_channel_send(NULL, "x", 1, (enum cipc_send_how)-1),
 		 EINVAL);
+}
+END_TEST
+
+/* ---- ids and the control device, without the module ------------------ */
+
+/* These tests need a host without the cipc module (the usual case). */
+#define REQUIRE_NO_MODULE() do {					\
+	if (access("/sys/module/cipc", F_OK) == 0) {			\
+		fprintf(stderr, "note: %s skipped: the cipc module is "	\
+			"loaded on this host\n", __func__);		\
+		return;							\
+	}								\
+} while (0)
+
+/* The index of an id is id % max_channels, which only the module knows. */
+START_TEST(test_open_id_no_module)
+{
+	static const uint64_t ids[] = { 0, 1, 255, 256, UINT64_MAX };
+	int fds;
+
+	REQUIRE_NO_MODULE();
+	fds = count_fds();
+	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+		ck_fails_null(cipc_channel_open_id(ids[i], O_RDONLY), ENOENT);
+		ck_fails_null(cipc_channel_open_id(ids[i], O_RDWR |
+						   O_NONBLOCK), ENOENT);
+	}
+	ck_assert_int_eq(count_fds(), fds);
+}
+END_TEST
+
+/* Flags are checked before anything else, as for cipc_channel_open(). */
+START_TEST(test_open_id_bad_flags)
+{
+	static const int bad[] = { O_ACCMODE, O_CREAT, O_PATH, O_TRUNC,
+		O_RDWR | O_APPEND, -1, INT_MIN };
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_fails_null(cipc_channel_open_id(0, bad[i]), EINVAL);
+		ck_fails_null(cipc_channel_open_id(UINT64_MAX, bad[i]), EINVAL);
+	}
+}
+END_TEST
+
+START_TEST(test_control_open_no_module)
+{
+	struct cipc_control *ctl;
+	int fds, err;
+
+	REQUIRE_NO_MODULE();
+	fds = count_fds();
+	errno = 0;
+	ctl = cipc_control_open();
+	err = errno;
+	cipc_control_close(ctl);
+	ck_assert_msg(!ctl && err == ENOENT, "cipc_control_open(): expected "
+		      "NULL with ENOENT, got %s (errno %s)",
+		      ctl ? "a handle" : "NULL", errname(err));
+	ck_assert_int_eq(count_fds(), fds);
+}
+END_TEST
+
+/* Every control function refuses a NULL handle (or info) with EINVAL. */
+START_TEST(test_control_null_handle)
+{
+	static const int indexes[] = { CIPC_INDEX_ANY, 0, 3, INT_MAX, -2,
+		INT_MIN };
+	struct cipc_control_info info;
+	uint64_t id = 77;
+
+	ck_assert_int_eq(CIPC_INDEX_ANY, -1);
+	ck_fails(cipc_control_get_info(NULL, &info), EINVAL);
+	ck_fails(cipc_control_get_info(NULL, NULL), EINVAL);
+	for (size_t i = 0; i < sizeof(indexes) / sizeof(indexes[0]); i++) {
+		ck_fails(cipc_control_add(NULL, indexes[i], 0, &id), EINVAL);
+		ck_fails(cipc_control_add(NULL, indexes[i], 16, NULL), EINVAL);
+		ck_fails(cipc_control_add(NULL, indexes[i], SIZE_MAX, &id),
+			 EINVAL);
+	}
+	ck_assert_uint_eq(id, 77);	/* untouched on failure */
+	ck_fails(cipc_control_remove(NULL, 0), EINVAL);
+	ck_fails(cipc_control_remove(NULL, UINT_MAX), EINVAL);
+	ck_fails(cipc_control_remove_id(NULL, 0), EINVAL);
+	ck_fails(cipc_control_remove_id(NULL, UINT64_MAX), EINVAL);
+	errno = 12345;
+	cipc_control_close(NULL);
+	ck_assert_int_eq(errno, 12345);
 }
 END_TEST
 
@@ -524,9 +616,14 @@ START_TEST(test_exports)
 }
 END_TEST
 
-/* The same at run time: dlsym() finds the API and nothing internal. */
+/* The same at run time: dlsym() finds the API and nothing internal (the
+ * hidden functions of lib/internal.h). */
 START_TEST(test_dlopen)
 {
+	static const char *const internal[] = {
+		"cipc__channel_from_fd_abi", "cipc__control_open_path",
+		"cipc__open_node", "cipc__read_u64",
+	};
 	static struct symset hdr;
 	const char *(*version)(void);
 	void *h;
@@ -537,13 +634,102 @@ START_TEST(test_dlopen)
 	for (size_t i = 0; i < hdr.n; i++)
 		ck_assert_msg(dlsym(h, hdr.name[i]) != NULL, "dlsym(%s): %s",
 			      hdr.name[i], dlerror());
-	ck_assert_msg(dlsym(h, "cipc__channel_from_fd_abi") == NULL,
-		      "the internal cipc__channel_from_fd_abi is exported");
+	for (size_t i = 0; i < sizeof(internal) / sizeof(internal[0]); i++)
+		ck_assert_msg(dlsym(h, internal[i]) == NULL,
+			      "the internal %s is exported", internal[i]);
 	ck_assert_msg(dlvsym(h, "cipc_channel_open", "LIBCIPC_1") != NULL,
 		      "cipc_channel_open@LIBCIPC_1 missing");
 	*(void **)&version = dlsym(h, "cipc_version_string");
 	ck_assert_str_eq(version(), cipc_version_string());
 	dlclose(h);
+}
+END_TEST
+
+/* Whole file into a new buffer (freed by the caller). */
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf;
+	long n;
+
+	ck_assert_msg(f != NULL, "%s: %s", path, errname(errno));
+	ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
+	n = ftell(f);
+	ck_assert_int_ge(n, 0);
+	rewind(f);
+	buf = malloc((size_t)n + 1);
+	ck_assert_ptr_nonnull(buf);
+	ck_assert_uint_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+/* word occurs in text, not as a part of a longer identifier. */
+static bool has_word(const char *text, const char *word)
+{
+	size_t len = strlen(word);
+
+	for (const char *p = text; (p = strstr(p, word)) != NULL; p++)
+		if ((p == text || !is_ident(p[-1])) && !is_ident(p[len]))
+			return true;
+	return false;
+}
+
+/*
+ * Every function of the header has a man page: it is named in the NAME
+ * section of a page of lib/man, and lib/lib.mk installs NAME.3 (a page or
+ * a link to one).
+ */
+START_TEST(test_man_pages)
+{
+	static struct symset hdr;
+	char *mk = slurp(CIPC_LIBT_LIB_MK), *names = calloc(1, 1);
+	size_t nlen = 0;
+	struct dirent *de;
+	DIR *d;
+
+	ck_assert_ptr_nonnull(names);
+	d = opendir(CIPC_LIBT_MAN_DIR);
+	ck_assert_msg(d != NULL, "%s: %s", CIPC_LIBT_MAN_DIR, errname(errno));
+	while ((de = readdir(d)) != NULL) {
+		char path[PATH_MAX], *page, *name, *end;
+		size_t len = strlen(de->d_name);
+
+		if (len < 3 || strcmp(de->d_name + len - 2, ".3") != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", CIPC_LIBT_MAN_DIR,
+			 de->d_name);
+		page = slurp(path);
+		name = strstr(page, "\n.SH NAME\n");
+		ck_assert_msg(name != NULL, "%s: no NAME section", path);
+		name += 10;
+		end = strstr(name, "\n.SH ");
+		ck_assert_msg(end != NULL, "%s: NAME is the last section",
+			      path);
+		names = realloc(names, nlen + (size_t)(end - name) + 2);
+		ck_assert_ptr_nonnull(names);
+		memcpy(names + nlen, name, (size_t)(end - name));
+		nlen += (size_t)(end - name);
+		names[nlen++] = '\n';
+		names[nlen] = '\0';
+		free(page);
+	}
+	closedir(d);
+
+	header_symbols(&hdr);
+	for (size_t i = 0; i < hdr.n; i++) {
+		char page[SYM_LEN + 4];
+
+		ck_assert_msg(has_word(names, hdr.name[i]), "%s is named by "
+			      "no man page of %s", hdr.name[i],
+			      CIPC_LIBT_MAN_DIR);
+		snprintf(page, sizeof(page), "%s.3", hdr.name[i]);
+		ck_assert_msg(has_word(mk, page), "%s does not install %s",
+			      CIPC_LIBT_LIB_MK, page);
+	}
+	free(names);
+	free(mk);
 }
 END_TEST
 
@@ -618,8 +804,13 @@ static Suite *unit_suite(void)
 	tcase_add_test(tc, test_from_fd_other_files);
 	tcase_add_test(tc, test_close_null);
 	tcase_add_test(tc, test_null_handle);
+	tcase_add_test(tc, test_open_id_no_module);
+	tcase_add_test(tc, test_open_id_bad_flags);
+	tcase_add_test(tc, test_control_open_no_module);
+	tcase_add_test(tc, test_control_null_handle);
 	tcase_add_test(tc, test_exports);
 	tcase_add_test(tc, test_dlopen);
+	tcase_add_test(tc, test_man_pages);
 	tcase_add_test(tc, test_soname_and_links);
 	tcase_add_test(tc, test_pkg_config);
 	suite_add_tcase(s, tc);

@@ -13,8 +13,12 @@
  *
  * What the library returns is checked against the driver's own view (raw
  * ioctls of <linux/cipc.h> and sysfs), never against the library itself.
- * Every test starts and ends with channel 0 clean: no waiter, reinit, mode
- * one, counters reset (checked fixture). Nothing blocks without a deadline;
+ * Every test of the "driver" case starts and ends with channel 0 clean: no
+ * waiter, reinit, mode one, counters reset (checked fixture). The tests of
+ * the "control" case (the control device, ids, stale handles) start and end
+ * with exactly the channels of the module's load, 0..channels-1: whatever
+ * they add is removed by their fixture (also after a failure, by the next
+ * test's setup and the case's unchecked teardown). Nothing blocks without a deadline;
  * a blocked waiter is recognised by the channel's waiters count and its 'S'
  * state in /proc, never by sleeping. Timing bounds are generous for an
  * emulated guest.
@@ -22,6 +26,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE	/* also set by lib-tests.mk */
 #endif
+#include <dirent.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <inttypes.h>
@@ -40,9 +45,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <linux/cipc.h>
-#include <cipc.h>
-#include "internal.h"	/* cipc__channel_from_fd_abi(), the test hook */
+/*
+ * <linux/cipc.h> and <cipc.h> as the library sees them, and the test
+ * hooks, cipc__channel_from_fd_abi() and cipc__control_open_path().
+ */
+#include "internal.h"
 
 #include "libtest.h"
 
@@ -171,6 +178,15 @@ static unsigned long long sysfs_ull(const char *attr)
 	char path[128];
 
 	snprintf(path, sizeof(path), "/sys/class/cipc/cipc%u/%s", CHAN, attr);
+	return read_ull(path);
+}
+
+/* A number of /sys/class/cipc/cipcN/, of any channel. */
+static unsigned long long chan_ull(unsigned int index, const char *attr)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/sys/class/cipc/cipc%u/%s", index, attr);
 	return read_ull(path);
 }
 
@@ -377,6 +393,7 @@ enum wop { W_WAIT, W_RECEIVE, W_TRYWAIT };
 enum wsig { S_DEFAULT, S_HANDLER, S_RESTART };	/* for SIGUSR1 */
 
 struct wreq {
+	unsigned int index;	/* the channel: 0 (CHAN) unless set */
 	enum wop op;
 	int64_t timeout_ns;	/* W_WAIT, W_RECEIVE */
 	size_t bufsize;		/* W_RECEIVE; 0 = the whole buffer */
@@ -420,7 +437,7 @@ static void waiter_child(const struct wreq *rq, int res_fd, int sig_fd)
 	size_t len = 0;
 
 	memset(&r, 0, sizeof(r));
-	ch = cipc_channel_open(CHAN, O_RDONLY);
+	ch = cipc_channel_open(rq->index, O_RDONLY);
 	if (!ch) {
 		r.stage = 1;
 		r.err = errno;
@@ -535,17 +552,37 @@ static void waiter_expect_blocked(struct waiter *w, unsigned int ms)
 	ck_assert_msg(p == 0, "waiter %d died while blocked", (int)w->pid);
 }
 
-/* Start a waiter and wait until it blocks: n waiters, asleep ('S'). */
+/* Poll until channel index shows n waiters in sysfs; false after ms. */
+static bool wait_chan_waiters(unsigned int index, uint32_t n,
+			      unsigned int timeout_ms)
+{
+	uint64_t deadline = now_ms() + timeout_ms;
+
+	while (chan_ull(index, "waiters") != n) {
+		if (now_ms() >= deadline)
+			return false;
+		sleep_ms(1);
+	}
+	return true;
+}
+
+/*
+ * Start a waiter and wait until it blocks: n waiters on its channel,
+ * asleep ('S'). Channel 0 is watched through the fixture's descriptor,
+ * others through sysfs.
+ */
 static void waiter_start_blocked(struct waiter *w, const struct wreq *rq,
 				 uint32_t n)
 {
 	waiter_start(w, rq);
-	if (!wait_waiters(n, SETTLE_MS)) {
+	if (rq->index == CHAN ? !wait_waiters(n, SETTLE_MS) :
+	    !wait_chan_waiters(rq->index, n, SETTLE_MS)) {
 		if (waiter_poll(w, 0) == 1)
 			ck_abort_msg("waiter %d did not block: %lld (%s)",
 				     (int)w->pid, (long long)w->res.ret,
 				     errname(w->res.err));
-		ck_abort_msg("%u waiters, expected %u", raw_info().waiters, n);
+		ck_abort_msg("cipc%u: %llu waiters, expected %u", rq->index,
+			     chan_ull(rq->index, "waiters"), n);
 	}
 	ck_assert_msg(wait_proc_state(w->pid, 'S', SETTLE_MS),
 		      "blocked waiter %d is in state '%c', not 'S'",
@@ -767,19 +804,21 @@ static void expect_info(struct cipc_channel *ch, const char *when)
 	memset(&li, 0xa5, sizeof(li));
 	ck_ok(cipc_channel_get_info(ch, &li));
 	ki = raw_info();
-	ck_assert_msg(li.index == ki.index && li.abi_version == ki.abi_version
-		      && li.msg_max == ki.msg_max && li.mode == ki.mode &&
+	ck_assert_msg(li.index == ki.index && li.id == ki.id &&
+		      li.abi_version == ki.abi_version &&
+		      li.msg_max == ki.msg_max && li.mode == ki.mode &&
 		      li.count == ki.count && li.waiters == ki.waiters &&
 		      li.generation == ki.generation &&
 		      li.msg_len == ki.msg_len,
-		      "%s: library info (index %u abi %u msg_max %zu mode %d "
-		      "count %u waiters %u generation %" PRIu64 " msg_len %zu) "
-		      "!= driver's (%u %u %u %u %u %u %llu %u)", when,
-		      li.index, li.abi_version, li.msg_max, (int)li.mode,
-		      li.count, li.waiters, li.generation, li.msg_len,
-		      ki.index, ki.abi_version, ki.msg_max, ki.mode, ki.count,
-		      ki.waiters, (unsigned long long)ki.generation,
-		      ki.msg_len);
+		      "%s: library info (index %u id %" PRIu64 " abi %u "
+		      "msg_max %zu mode %d count %u waiters %u generation %"
+		      PRIu64 " msg_len %zu) != driver's (%u %llu %u %u %u %u "
+		      "%u %llu %u)", when, li.index, li.id, li.abi_version,
+		      li.msg_max, (int)li.mode, li.count, li.waiters,
+		      li.generation, li.msg_len, ki.index,
+		      (unsigned long long)ki.id, ki.abi_version, ki.msg_max,
+		      ki.mode, ki.count, ki.waiters,
+		      (unsigned long long)ki.generation, ki.msg_len);
 }
 
 START_TEST(test_info)
@@ -793,6 +832,8 @@ START_TEST(test_info)
 
 	ck_ok(cipc_channel_get_info(ch, &info));
 	ck_assert_uint_eq(info.index, CHAN);
+	ck_assert_uint_eq(info.id, sysfs_ull("id"));
+	ck_assert_uint_eq(info.id, cipc_channel_id(ch));
 	ck_assert_uint_eq(info.abi_version, CIPC_ABI_VERSION);
 	ck_assert_uint_eq(info.msg_max, param("msg_max"));
 	ck_assert_int_eq(info.mode, CIPC_CHANNEL_MODE_ONE);
@@ -1759,16 +1800,895 @@ START_TEST(test_example_program)
 				    NULL };
 	char *const timeout_argv[] = { "cipc-wait-example", "-t", "100",
 				       "/dev/cipc0", NULL };
-	char out[1024];
+	char out[1024], id[32];
 	int rc;
 
 	rc = run_example(wait_argv, true, out, sizeof(out));
 	ck_assert_msg(rc == 0, "the example exited %d: %s", rc, out);
 	ck_assert_msg(strstr(out, "message of 13 byte(s): 'hello example'"),
 		      "the example printed: %s", out);
+	snprintf(id, sizeof(id), ", id %llu ", sysfs_ull("id"));
+	ck_assert_msg(strstr(out, id), "the example printed: %s", out);
 	rc = run_example(timeout_argv, false, out, sizeof(out));
 	ck_assert_msg(rc == 3 && strstr(out, "timed out"),
 		      "the example exited %d: %s", rc, out);
+}
+END_TEST
+
+/* ---- the control device, ids, stale handles ---------------------------- */
+
+#define CONTROL_DEV	"/dev/" CIPC_CONTROL_NAME
+
+/* cipc__control_open_path() must return NULL with errno err. */
+#define ck_fails_ctl(call, err) do {					\
+	errno = 0;							\
+	struct cipc_control *ck_fc_r_ = (call);				\
+	int ck_fc_e_ = errno;						\
+	if (ck_fc_r_)							\
+		cipc_control_close(ck_fc_r_);				\
+	ck_assert_msg(!ck_fc_r_ && ck_fc_e_ == (err),			\
+		      "%s: expected NULL with %s, got %s (errno %s)",	\
+		      #call, errname(err), ck_fc_r_ ? "a handle" : "NULL",\
+		      errname(ck_fc_e_));				\
+} while (0)
+
+static bool chan_exists(unsigned int index)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/sys/class/cipc/cipc%u", index);
+	return access(path, F_OK) == 0;
+}
+
+static uint64_t chan_id(unsigned int index)
+{
+	return chan_ull(index, "id");
+}
+
+/* The lowest index without a channel; max_channels if there is none. */
+static unsigned int free_index(void)
+{
+	unsigned int max = param("max_channels"), i = 0;
+
+	while (i < max && chan_exists(i))
+		i++;
+	return i;
+}
+
+/* Open descriptors of this process (to prove that nothing leaked). */
+static int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	int n = 0;
+
+	ck_assert_msg(d != NULL, "opendir(/proc/self/fd): %s", errname(errno));
+	while ((de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+/* The flags (from fdinfo) of our one descriptor open on path, or -1. */
+static int fd_flags_of(const char *path)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	int flags = -1, found = 0;
+
+	ck_assert_msg(d != NULL, "opendir(/proc/self/fd): %s", errname(errno));
+	while ((de = readdir(d)) != NULL) {
+		char link[300], target[PATH_MAX], info[512], *p;
+		ssize_t n;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(link, sizeof(link), "/proc/self/fd/%s", de->d_name);
+		n = readlink(link, target, sizeof(target) - 1);
+		if (n < 0)
+			continue;
+		target[n] = '\0';
+		if (strcmp(target, path) != 0)
+			continue;
+		found++;
+		snprintf(link, sizeof(link), "/proc/self/fdinfo/%s",
+			 de->d_name);
+		ck_assert_int_eq(read_file(link, info, sizeof(info)), 0);
+		p = strstr(info, "flags:");
+		ck_assert_ptr_nonnull(p);
+		flags = (int)strtol(p + 6, NULL, 8);
+	}
+	closedir(d);
+	ck_assert_msg(found <= 1, "%d descriptors open on %s", found, path);
+	return flags;
+}
+
+/* The driver's view of the control device, on a descriptor of our own. */
+static int raw_ctl_open(void)
+{
+	int fd = open(CONTROL_DEV, O_RDWR | O_CLOEXEC);
+
+	ck_assert_msg(fd >= 0, "open(%s): %s", CONTROL_DEV, errname(errno));
+	return fd;
+}
+
+static struct cipc_ctl_info raw_ctl_info(void)
+{
+	struct cipc_ctl_info info;
+	int fd = raw_ctl_open();
+
+	memset(&info, 0xa5, sizeof(info));
+	ck_assert_msg(ioctl(fd, CIPC_CTL_INFO, &info) == 0,
+		      "CIPC_CTL_INFO: %s", errname(errno));
+	close(fd);
+	return info;
+}
+
+/*
+ * Back to the channels of the module's load, 0..channels-1 and no other,
+ * through raw ioctls (a library bug must not break the fixture). NULL, or
+ * what went wrong.
+ */
+static const char *channels_restore(void)
+{
+	static char err[128];
+	unsigned int base = param("channels"), max = param("max_channels");
+	struct cipc_ctl_info info;
+	int fd = open(CONTROL_DEV, O_RDWR | O_CLOEXEC);
+
+	if (fd < 0) {
+		snprintf(err, sizeof(err), "open(%s): %s", CONTROL_DEV,
+			 errname(errno));
+		return err;
+	}
+	for (unsigned int i = 0; i < max; i++) {
+		struct cipc_ctl_channel cc;
+		bool exists = chan_exists(i);
+
+		if (exists == (i < base))
+			continue;
+		memset(&cc, 0, sizeof(cc));
+		cc.index = i;
+		if (!exists)
+			cc.flags = CIPC_ADD_INDEX;
+		if (ioctl(fd, exists ? CIPC_CTL_REMOVE : CIPC_CTL_ADD,
+			  &cc) < 0) {
+			snprintf(err, sizeof(err), "%s cipc%u: %s",
+				 exists ? "removing" : "adding back", i,
+				 errname(errno));
+			close(fd);
+			return err;
+		}
+	}
+	memset(&info, 0, sizeof(info));
+	if (ioctl(fd, CIPC_CTL_INFO, &info) < 0 || info.channels != base) {
+		snprintf(err, sizeof(err), "%u channels after restoring, "
+			 "expected %u", info.channels, base);
+		close(fd);
+		return err;
+	}
+	close(fd);
+	return NULL;
+}
+
+/* The checked fixture of the control case, before and after each test. */
+static void control_fixture(void)
+{
+	const char *err = channels_restore();
+
+	ck_assert_msg(!err, "fixture: %s", err);
+}
+
+/* The unchecked teardown: runs in the runner, after a failed test too. */
+static void control_cleanup(void)
+{
+	const char *err = channels_restore();
+
+	if (err)
+		fprintf(stderr, "cleanup: %s\n", err);
+}
+
+static struct cipc_control *open_ctl(void)
+{
+	return ck_ok_ptr(cipc_control_open());
+}
+
+/* A new channel at the lowest free index; its index, its id in *id. */
+static unsigned int add_any(struct cipc_control *ctl, uint64_t *id)
+{
+	unsigned int want = free_index();
+	int idx = ck_ok(cipc_control_add(ctl, CIPC_INDEX_ANY, 0, id));
+
+	ck_assert_int_eq(idx, want);
+	return (unsigned int)idx;
+}
+
+START_TEST(test_control_open)
+{
+	static const unsigned int bad_abi[] = { 0, CIPC_ABI_VERSION + 1,
+		UINT_MAX };
+	char dir[] = "/tmp/cipc-lib-tests.XXXXXX", path[64];
+	struct cipc_control *ctl, *ctl2;
+	struct cipc_control_info info;
+	struct stat st;
+	int fds = count_fds(), fl;
+
+	ctl = open_ctl();
+	ck_assert_int_eq(count_fds(), fds + 1);
+	fl = fd_flags_of(CONTROL_DEV);
+	ck_assert_msg(fl >= 0, "no descriptor open on %s", CONTROL_DEV);
+	ck_assert_int_eq(fl & O_ACCMODE, O_RDWR);
+	ck_assert_msg(fl & O_CLOEXEC, "the control descriptor lacks O_CLOEXEC");
+	/* Two handles at once. */
+	ctl2 = open_ctl();
+	ck_ok(cipc_control_get_info(ctl2, &info));
+	cipc_control_close(ctl2);
+	ck_ok(cipc_control_get_info(ctl, &info));
+	/* Closing closes the descriptor and leaves errno alone. */
+	errno = 4242;
+	cipc_control_close(ctl);
+	ck_assert_int_eq(errno, 4242);
+	ck_assert_int_eq(count_fds(), fds);
+	ck_assert_int_eq(fd_flags_of(CONTROL_DEV), -1);
+
+	/* Only the control device is taken for one, whatever its path. */
+	ck_fails_ctl(cipc__control_open_path("/dev/cipc0", CIPC_ABI_VERSION),
+		     ENODEV);
+	ck_fails_ctl(cipc__control_open_path("/dev/null", CIPC_ABI_VERSION),
+		     ENODEV);
+	ck_fails_ctl(cipc__control_open_path("/", CIPC_ABI_VERSION), ENODEV);
+	ck_fails_ctl(cipc__control_open_path("/dev/cipc-none",
+					     CIPC_ABI_VERSION), ENOENT);
+	ck_assert_int_eq(stat(CONTROL_DEV, &st), 0);
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/control", dir);
+	ck_assert_int_eq(mknod(path, S_IFCHR | 0600, st.st_rdev), 0);
+	ctl = ck_ok_ptr(cipc__control_open_path(path, CIPC_ABI_VERSION));
+	ck_ok(cipc_control_get_info(ctl, &info));
+	cipc_control_close(ctl);
+	unlink(path);
+	rmdir(dir);
+	/* The driver's ABI version is checked. */
+	for (size_t i = 0; i < sizeof(bad_abi) / sizeof(bad_abi[0]); i++)
+		ck_fails_ctl(cipc__control_open_path(CONTROL_DEV, bad_abi[i]),
+			     EPROTO);
+	/* And the control device is no channel. */
+	ck_fails_null(cipc_channel_open_path(CONTROL_DEV, O_RDWR), ENODEV);
+	ck_assert_int_eq(count_fds(), fds);
+
+	/* The node is root's, 0600 (udev, not in this VM, may widen it). */
+	ck_assert_msg(S_ISCHR(st.st_mode) && (st.st_mode & 07777) == 0600 &&
+		      st.st_uid == 0 && st.st_gid == 0, "%s: mode %o, "
+		      "owner %u:%u", CONTROL_DEV, st.st_mode, st.st_uid,
+		      st.st_gid);
+}
+END_TEST
+
+START_TEST(test_control_info)
+{
+	struct cipc_control *ctl = open_ctl();
+	unsigned int base = param("channels");
+	struct cipc_control_info li;
+	struct cipc_ctl_info ki;
+	unsigned int idx;
+
+	memset(&li, 0xa5, sizeof(li));
+	ck_ok(cipc_control_get_info(ctl, &li));
+	ki = raw_ctl_info();
+	ck_assert_uint_eq(li.abi_version, CIPC_ABI_VERSION);
+	ck_assert_uint_eq(ki.abi_version, CIPC_ABI_VERSION);
+	ck_assert_uint_eq(li.channels, base);
+	ck_assert_uint_eq(ki.channels, base);
+	ck_assert_uint_eq(li.max_channels, param("max_channels"));
+	ck_assert_uint_eq(ki.max_channels, li.max_channels);
+	ck_assert_uint_eq(li.msg_max, param("msg_max"));
+	ck_assert_uint_eq(ki.msg_max, li.msg_max);
+
+	/* The count follows adds and removes. */
+	idx = add_any(ctl, NULL);
+	ck_ok(cipc_control_get_info(ctl, &li));
+	ck_assert_uint_eq(li.channels, base + 1);
+	ck_ok(cipc_control_remove(ctl, idx));
+	ck_ok(cipc_control_get_info(ctl, &li));
+	ck_assert_uint_eq(li.channels, base);
+	ck_fails(cipc_control_get_info(ctl, NULL), EINVAL);
+	cipc_control_close(ctl);
+}
+END_TEST
+
+/* The lowest free index, a working channel, root's node, its id. */
+START_TEST(test_control_add_any)
+{
+	struct cipc_control *ctl = open_ctl();
+	unsigned int max = param("max_channels"), idx, idx2;
+	struct cipc_channel_info info;
+	struct cipc_channel *ch;
+	uint64_t id = UINT64_MAX, id3 = UINT64_MAX;
+	char node[32];
+	struct stat st;
+
+	ck_assert_msg(free_index() + 1 < max, "fewer than two free indexes");
+	idx = add_any(ctl, &id);
+	ck_assert(chan_exists(idx));
+	ck_assert_uint_eq(chan_id(idx), id);
+	ck_assert_uint_eq(id % max, idx);
+	snprintf(node, sizeof(node), "/dev/cipc%u", idx);
+	ck_assert_msg(stat(node, &st) == 0, "%s: %s", node, errname(errno));
+	ck_assert_msg(S_ISCHR(st.st_mode) && (st.st_mode & 07777) == 0600 &&
+		      st.st_uid == 0 && st.st_gid == 0, "%s: mode %o, "
+		      "owner %u:%u", node, st.st_mode, st.st_uid, st.st_gid);
+
+	/* A new channel: the module's msg_max, nothing signalled yet. */
+	ch = ck_ok_ptr(cipc_channel_open(idx, O_RDWR));
+	ck_assert_uint_eq(cipc_channel_index(ch), idx);
+	ck_assert_uint_eq(cipc_channel_id(ch), id);
+	memset(&info, 0xa5, sizeof(info));
+	ck_ok(cipc_channel_get_info(ch, &info));
+	ck_assert_uint_eq(info.index, idx);
+	ck_assert_uint_eq(info.id, id);
+	ck_assert_uint_eq(info.msg_max, param("msg_max"));
+	ck_assert_int_eq(info.mode, CIPC_CHANNEL_MODE_ONE);
+	ck_assert_uint_eq(info.count, 0);
+	ck_assert_uint_eq(info.waiters, 0);
+	ck_assert_uint_eq(info.generation, 0);
+	ck_assert_uint_eq(info.msg_len, 0);
+	ck_ok(cipc_channel_send(ch, "x", 1, CIPC_SEND_ONE));
+	ck_ok(cipc_channel_trywait(ch));
+	cipc_channel_close(ch);
+
+	/* The next one takes the next free index; the id may be left out. */
+	idx2 = add_any(ctl, NULL);
+	ck_assert_uint_ne(idx2, idx);
+	/* A freed index is the lowest again, with the next id of its slot. */
+	ck_ok(cipc_control_remove(ctl, idx));
+	ck_assert_uint_eq(add_any(ctl, &id3), idx);
+	ck_assert_uint_eq(id3, id + max);
+	ck_ok(cipc_control_remove(ctl, idx));
+	ck_ok(cipc_control_remove(ctl, idx2));
+	cipc_control_close(ctl);
+}
+END_TEST
+
+/* At an index; EEXIST, ENOSPC, EINVAL change nothing. */
+START_TEST(test_control_add_at_index)
+{
+	struct cipc_control *ctl = open_ctl();
+	unsigned int max = param("max_channels"), base = param("channels");
+	struct cipc_channel_info info;
+	struct cipc_channel *ch;
+	unsigned int at, n;
+	uint64_t id = UINT64_MAX, id2 = 77;
+
+	if (max < base + 2) {
+		fprintf(stderr, "note: %s skipped: it needs 2 free indexes\n",
+			__func__);
+		cipc_control_close(ctl);
+		return;
+	}
+	at = max - 1;
+	ck_assert_msg(!chan_exists(at), "cipc%u exists already", at);
+	ck_assert_int_eq(ck_ok(cipc_control_add(ctl, (int)at, 16, &id)),
+			 (int)at);
+	ck_assert_uint_eq(chan_id(at), id);
+	ck_assert_uint_eq(id % max, at);
+	ch = ck_ok_ptr(cipc_channel_open(at, O_RDWR));
+	ck_ok(cipc_channel_get_info(ch, &info));
+	ck_assert_uint_eq(info.msg_max, 16);
+	ck_assert_uint_eq(info.id, id);
+	ck_fails(cipc_channel_send(ch, "seventeen bytes!!", 17,
+				   CIPC_SEND_ONE), EMSGSIZE);
+	cipc_channel_close(ch);
+
+	n = raw_ctl_info().channels;
+	ck_fails(cipc_control_add(ctl, (int)at, 0, &id2), EEXIST);
+	if (base > 0)
+		ck_fails(cipc_control_add(ctl, 0, 0, &id2), EEXIST);
+	ck_fails(cipc_control_add(ctl, (int)max, 0, &id2), ENOSPC);
+	ck_fails(cipc_control_add(ctl, INT_MAX, 0, &id2), ENOSPC);
+	ck_fails(cipc_control_add(ctl, -2, 0, &id2), EINVAL);
+	ck_fails(cipc_control_add(ctl, INT_MIN, 0, &id2), EINVAL);
+	ck_fails(cipc_control_add(ctl, CIPC_INDEX_ANY, CIPC_MSG_MAX_LIMIT + 1,
+				  &id2), EINVAL);
+	/* Above what the ABI carries: refused, not truncated (to 0, the
+	 * default, which would succeed). */
+	ck_fails(cipc_control_add(ctl, CIPC_INDEX_ANY, (size_t)UINT32_MAX + 1,
+				  &id2), EINVAL);
+	ck_fails(cipc_control_add(ctl, CIPC_INDEX_ANY, SIZE_MAX, &id2),
+		 EINVAL);
+	ck_assert_uint_eq(id2, 77);
+	ck_assert_uint_eq(raw_ctl_info().channels, n);
+	ck_assert_uint_eq(chan_id(at), id);
+
+	/* The largest msg_max. */
+	ck_assert_msg(!chan_exists(at - 1), "cipc%u exists already", at - 1);
+	ck_assert_int_eq(ck_ok(cipc_control_add(ctl, (int)at - 1,
+						CIPC_MSG_MAX_LIMIT, NULL)),
+			 (int)at - 1);
+	ch = ck_ok_ptr(cipc_channel_open(at - 1, O_RDONLY));
+	ck_ok(cipc_channel_get_info(ch, &info));
+	ck_assert_uint_eq(info.msg_max, CIPC_MSG_MAX_LIMIT);
+	cipc_channel_close(ch);
+	ck_ok(cipc_control_remove(ctl, at - 1));
+	ck_ok(cipc_control_remove(ctl, at));
+	cipc_control_close(ctl);
+}
+END_TEST
+
+/* max_channels channels at most: ENOSPC, until one goes. */
+START_TEST(test_control_add_full)
+{
+	struct cipc_control *ctl = open_ctl();
+	unsigned int max = param("max_channels"), base = param("channels");
+	unsigned int added = 0;
+	int idx, err;
+
+	while ((idx = cipc_control_add(ctl, CIPC_INDEX_ANY, 0, NULL)) >= 0)
+		ck_assert_msg(++added <= max, "more than %u channels", max);
+	err = errno;
+	ck_assert_msg(err == ENOSPC, "add failed with %s after %u channels, "
+		      "not ENOSPC", errname(err), base + added);
+	ck_assert_uint_eq(added, max - base);
+	ck_assert_uint_eq(raw_ctl_info().channels, max);
+	ck_fails(cipc_control_add(ctl, CIPC_INDEX_ANY, 0, NULL), ENOSPC);
+	ck_fails(cipc_control_add(ctl, (int)max - 1, 0, NULL), EEXIST);
+	ck_fails(cipc_control_add(ctl, (int)max, 0, NULL), ENOSPC);
+	/* One goes, one can come. */
+	ck_ok(cipc_control_remove(ctl, max - 1));
+	ck_assert_int_eq(ck_ok(cipc_control_add(ctl, CIPC_INDEX_ANY, 0, NULL)),
+			 (int)max - 1);
+	for (unsigned int i = base; i < max; i++)
+		ck_ok(cipc_control_remove(ctl, i));
+	ck_assert_uint_eq(raw_ctl_info().channels, base);
+	cipc_control_close(ctl);
+}
+END_TEST
+
+/* Removing: node and sysfs directory go at once; ENOENT after. */
+START_TEST(test_control_remove)
+{
+	struct cipc_control *ctl = open_ctl();
+	unsigned int max = param("max_channels"), base = param("channels");
+	unsigned int idx;
+	uint64_t id;
+	char node[32];
+	struct stat st;
+
+	idx = add_any(ctl, &id);
+	snprintf(node, sizeof(node), "/dev/cipc%u", idx);
+	ck_assert_int_eq(stat(node, &st), 0);
+	ck_ok(cipc_control_remove(ctl, idx));
+	ck_assert(!chan_exists(idx));
+	ck_fails(stat(node, &st), ENOENT);
+	ck_assert_uint_eq(raw_ctl_info().channels, base);
+	ck_fails_null(cipc_channel_open(idx, O_RDONLY), ENOENT);
+	ck_fails(cipc_control_remove(ctl, idx), ENOENT);
+	ck_fails(cipc_control_remove(ctl, max), ENOENT);
+	ck_fails(cipc_control_remove(ctl, UINT_MAX), ENOENT);
+	ck_fails(cipc_control_remove_id(ctl, id), ENOENT);
+
+	/* By id. */
+	idx = add_any(ctl, &id);
+	ck_ok(cipc_control_remove_id(ctl, id));
+	ck_assert(!chan_exists(idx));
+	ck_fails(stat(node, &st), ENOENT);
+	ck_assert_uint_eq(raw_ctl_info().channels, base);
+	cipc_control_close(ctl);
+}
+END_TEST
+
+/* The handle's id is the driver's: sysfs, CIPC_IOC_INFO, get_info. */
+START_TEST(test_channel_id)
+{
+	unsigned int base = param("channels"), max = param("max_channels");
+	struct cipc_channel_info li;
+	struct cipc_channel *ch;
+	struct cipc_info ki;
+	int fd;
+
+	for (unsigned int i = 0; i < base; i++) {
+		uint64_t id;
+
+		ch = ck_ok_ptr(cipc_channel_open(i, O_RDONLY));
+		id = cipc_channel_id(ch);
+		ck_assert_uint_eq(id, chan_id(i));
+		ck_assert_uint_eq(id % max, i);
+		ck_ok(cipc_channel_get_info(ch, &li));
+		ck_assert_uint_eq(li.id, id);
+		memset(&ki, 0xa5, sizeof(ki));
+		ck_assert_int_eq(ioctl(cipc_channel_fd(ch), CIPC_IOC_INFO,
+				       &ki), 0);
+		ck_assert_uint_eq(ki.id, id);
+		cipc_channel_close(ch);
+	}
+	if (!base)
+		return;
+	/* Whichever way the handle was made. */
+	ch = ck_ok_ptr(cipc_channel_open_path("/dev/cipc0", O_RDONLY));
+	ck_assert_uint_eq(cipc_channel_id(ch), chan_id(0));
+	cipc_channel_close(ch);
+	fd = raw_open(0, O_RDONLY);
+	ch = ck_ok_ptr(cipc_channel_from_fd(fd));
+	ck_assert_uint_eq(cipc_channel_id(ch), chan_id(0));
+	cipc_channel_close(ch);
+}
+END_TEST
+
+/* id = seq * max_channels + index; seq + 1 per removal, slot by slot. */
+START_TEST(test_id_formula)
+{
+	struct cipc_control *ctl = open_ctl();
+	unsigned int max = param("max_channels"), idx, other;
+	uint64_t prev, id, oid, oid2;
+
+	idx = add_any(ctl, &prev);
+	ck_assert_uint_eq(prev % max, idx);
+	for (int round = 0; round < 4; round++) {
+		/* Both ways of removing count. */
+		if (round % 2)
+			ck_ok(cipc_control_remove_id(ctl, prev));
+		else
+			ck_ok(cipc_control_remove(ctl, idx));
+		ck_assert_int_eq(ck_ok(cipc_control_add(ctl, (int)idx, 0,
+							&id)), (int)idx);
+		ck_assert_msg(id == prev + max, "round %d: id %" PRIu64
+			      " after %" PRIu64 ", expected + %u", round, id,
+			      prev, max);
+		ck_assert_uint_eq(chan_id(idx), id);
+		prev = id;
+	}
+	/* Another slot's seq does not move with this one's. */
+	other = add_any(ctl, &oid);
+	ck_assert_uint_eq(oid % max, other);
+	ck_ok(cipc_control_remove(ctl, idx));
+	ck_ok(cipc_control_add(ctl, (int)idx, 0, &id));
+	ck_assert_uint_eq(id, prev + max);
+	ck_assert_uint_eq(chan_id(other), oid);
+	ck_ok(cipc_control_remove(ctl, other));
+	ck_ok(cipc_control_add(ctl, (int)other, 0, &oid2));
+	ck_assert_uint_eq(oid2, oid + max);
+	ck_assert_uint_eq(chan_id(idx), id);
+	ck_ok(cipc_control_remove(ctl, other));
+	ck_ok(cipc_control_remove(ctl, idx));
+	cipc_control_close(ctl);
+}
+END_TEST
+
+START_TEST(test_open_id)
+{
+	struct cipc_control *ctl = open_ctl();
+	unsigned int max = param("max_channels"), idx, f;
+	struct cipc_channel *ch;
+	uint64_t id0 = chan_id(CHAN), id;
+	int fd, fds;
+
+	ch = ck_ok_ptr(cipc_channel_open_id(id0, O_RDWR));
+	ck_assert_uint_eq(cipc_channel_index(ch), CHAN);
+	ck_assert_uint_eq(cipc_channel_id(ch), id0);
+	fd = cipc_channel_fd(ch);
+	ck_assert_int_eq(fcntl(fd, F_GETFD), FD_CLOEXEC);
+	ck_assert_int_eq(fcntl(fd, F_GETFL) & (O_ACCMODE | O_NONBLOCK), O_RDWR);
+	cipc_channel_close(ch);
+	ch = ck_ok_ptr(cipc_channel_open_id(id0, O_RDONLY | O_NONBLOCK));
+	ck_assert_int_eq(fcntl(cipc_channel_fd(ch), F_GETFL) &
+			 (O_ACCMODE | O_NONBLOCK), O_RDONLY | O_NONBLOCK);
+	cipc_channel_close(ch);
+
+	fds = count_fds();
+	/* Index 0 holds another id than these: ESTALE, nothing left open. */
+	ck_fails_null(cipc_channel_open_id(id0 + max, O_RDONLY), ESTALE);
+	if (id0 >= max)
+		ck_fails_null(cipc_channel_open_id(id0 - max, O_RDWR), ESTALE);
+	/* No channel at the index. */
+	f = free_index();
+	ck_assert_uint_lt(f, max);
+	ck_fails_null(cipc_channel_open_id(f, O_RDONLY), ENOENT);
+	ck_fails_null(cipc_channel_open_id(f + 7ULL * max, O_RDONLY), ENOENT);
+	ck_fails_null(cipc_channel_open_id(id0, O_RDWR | O_CREAT), EINVAL);
+	ck_assert_int_eq(count_fds(), fds);
+
+	/* An added channel, by its id; gone once removed. */
+	idx = add_any(ctl, &id);
+	ch = ck_ok_ptr(cipc_channel_open_id(id, O_WRONLY));
+	ck_assert_uint_eq(cipc_channel_index(ch), idx);
+	ck_assert_uint_eq(cipc_channel_id(ch), id);
+	ck_ok(cipc_channel_complete(ch));
+	ck_assert_uint_eq(chan_ull(idx, "done"), 1);
+	cipc_channel_close(ch);
+	ck_ok(cipc_control_remove(ctl, idx));
+	ck_fails_null(cipc_channel_open_id(id, O_RDONLY), ENOENT);
+	cipc_control_close(ctl);
+}
+END_TEST
+
+/* poll reports a removed channel as an error and a hang-up. */
+static void expect_pollhup(struct cipc_channel *ch)
+{
+	struct pollfd pfd = { .fd = cipc_channel_fd(ch), .events = POLLIN };
+
+	ck_assert_int_eq(poll(&pfd, 1, 0), 1);
+	ck_assert_msg((pfd.revents & (POLLERR | POLLHUP)) ==
+		      (POLLERR | POLLHUP), "poll: revents %#x", pfd.revents);
+}
+
+/*
+ * Every operation through handles of a removed channel (rw: O_RDWR, ro:
+ * O_RDONLY) fails with err, at once.
+ */
+static void expect_ops_fail(struct cipc_channel *rw, struct cipc_channel *ro,
+			    int err)
+{
+	static struct thread_wait t;	/* outlives a failed test */
+	struct cipc_channel_info info;
+	struct cipc_channel_stats st;
+	uint64_t deadline;
+	size_t len = 77;
+	pthread_t th;
+	char buf[8];
+
+	ck_fails(cipc_channel_complete(rw), err);
+	ck_fails(cipc_channel_complete_all(rw), err);
+	ck_fails(cipc_channel_reinit(rw), err);
+	ck_fails(cipc_channel_send(rw, "x", 1, CIPC_SEND_ONE), err);
+	ck_fails(cipc_channel_send(rw, "x", 1, CIPC_SEND_ALL), err);
+	ck_fails(cipc_channel_send(rw, "x", 1, CIPC_SEND_MODE), err);
+	ck_fails(cipc_channel_set_mode(rw, CIPC_CHANNEL_MODE_ALL), err);
+	ck_fails(cipc_channel_reset_stats(rw), err);
+	for (int i = 0; i < 2; i++) {
+		struct cipc_channel *ch = i ? ro : rw;
+
+		ck_fails(cipc_channel_wait(ch, 0), err);
+		/* A broken driver would time out: ETIMEDOUT, not a hang. */
+		ck_fails(cipc_channel_wait(ch, 2000 * NS_PER_MS), err);
+		ck_fails(cipc_channel_trywait(ch), err);
+		ck_fails(cipc_channel_receive(ch, buf, sizeof(buf), 0, &len),
+			 err);
+		ck_fails(cipc_channel_receive(ch, buf, sizeof(buf),
+					      2000 * NS_PER_MS, &len), err);
+		ck_fails(cipc_channel_done(ch), err);
+		ck_fails(cipc_channel_get_mode(ch), err);
+		ck_fails(cipc_channel_get_info(ch, &info), err);
+		ck_fails(cipc_channel_get_stats(ch, &st), err);
+	}
+	ck_assert_uint_eq(len, 77);
+
+	/* A wait without a time limit: in a thread, with a deadline. */
+	t.ch = ro;
+	atomic_init(&t.finished, false);
+	ck_assert_int_eq(pthread_create(&th, NULL, wait_thread, &t), 0);
+	deadline = now_ms() + RELEASE_MS;
+	while (!atomic_load(&t.finished)) {
+		ck_assert_msg(now_ms() < deadline, "a wait without limit "
+			      "blocks on a removed channel");
+		sleep_ms(1);
+	}
+	pthread_join(th, NULL);
+	ck_assert_msg(t.ret == -1 && t.err == err, "wait without limit: %d "
+		      "(%s), expected -1 with %s", t.ret, errname(t.err),
+		      errname(err));
+}
+
+/*
+ * A handle outlives its channel: ENODEV once it is removed, ESTALE once
+ * another channel has its index; open_id() and remove_id() tell the two
+ * channels apart; the new channel is never touched through the old handle.
+ */
+START_TEST(test_stale_handle)
+{
+	struct cipc_control *ctl = open_ctl();
+	unsigned int max = param("max_channels"), idx;
+	struct cipc_channel *rw, *ro, *ch;
+	const struct cipc_stats zero = { 0 };
+	struct cipc_stats ks;
+	struct cipc_info ki;
+	uint64_t old, new;
+	int fd;
+
+	idx = add_any(ctl, &old);
+	rw = ck_ok_ptr(cipc_channel_open(idx, O_RDWR));
+	ro = ck_ok_ptr(cipc_channel_open(idx, O_RDONLY));
+	ck_assert_uint_eq(cipc_channel_id(rw), old);
+	ck_ok(cipc_channel_complete(rw));
+	ck_ok(cipc_channel_trywait(ro));
+
+	/* Removed, nothing at its index: ENODEV. */
+	ck_ok(cipc_control_remove(ctl, idx));
+	ck_assert(!chan_exists(idx));
+	expect_ops_fail(rw, ro, ENODEV);
+	expect_pollhup(rw);
+	/* What the handle remembers stays. */
+	ck_assert_uint_eq(cipc_channel_index(rw), idx);
+	ck_assert_uint_eq(cipc_channel_id(rw), old);
+
+	/* Another channel at that index: ESTALE through the old handles. */
+	ck_assert_int_eq(ck_ok(cipc_control_add(ctl, (int)idx, 0, &new)),
+			 (int)idx);
+	ck_assert_uint_eq(new, old + max);
+	expect_ops_fail(rw, ro, ESTALE);
+	expect_pollhup(ro);
+	ck_assert_uint_eq(cipc_channel_id(rw), old);
+	/* None of that reached the new channel. */
+	fd = raw_open(idx, O_RDONLY);
+	memset(&ki, 0xa5, sizeof(ki));
+	ck_assert_int_eq(ioctl(fd, CIPC_IOC_INFO, &ki), 0);
+	ck_assert_uint_eq(ki.id, new);
+	ck_assert_uint_eq(ki.count, 0);
+	ck_assert_uint_eq(ki.generation, 0);
+	ck_assert_uint_eq(ki.mode, CIPC_MODE_ONE);
+	ck_assert_uint_eq(ki.msg_len, 0);
+	memset(&ks, 0xa5, sizeof(ks));
+	ck_assert_int_eq(ioctl(fd, CIPC_IOC_GET_STATS, &ks), 0);
+#define X(f) ck_assert_msg(ks.f == zero.f, "new channel: stats." #f " = %llu",\
+			   (unsigned long long)ks.f);
+	STATS_FIELDS(X)
+#undef X
+	close(fd);
+	/* Closing a stale handle keeps errno. */
+	errno = ESTALE;
+	cipc_channel_close(ro);
+	ck_assert_int_eq(errno, ESTALE);
+
+	/* By id: the old channel is gone for good, the new one opens. */
+	ck_fails_null(cipc_channel_open_id(old, O_RDWR), ESTALE);
+	ch = ck_ok_ptr(cipc_channel_open_id(new, O_RDWR));
+	ck_assert_uint_eq(cipc_channel_index(ch), idx);
+	ck_assert_uint_eq(cipc_channel_id(ch), new);
+	ck_fails(cipc_channel_trywait(ch), EAGAIN);	/* live: no ESTALE */
+	ck_ok(cipc_channel_complete(ch));
+	ck_assert_uint_eq(chan_ull(idx, "done"), 1);
+
+	/* remove_id() of the old id removes nothing. */
+	ck_fails(cipc_control_remove_id(ctl, old), ESTALE);
+	ck_assert(chan_exists(idx));
+	ck_assert_uint_eq(chan_id(idx), new);
+	ck_ok(cipc_channel_trywait(ch));
+	ck_ok(cipc_control_remove_id(ctl, new));
+	ck_assert(!chan_exists(idx));
+
+	/* The index is empty again: ENODEV through both handles. */
+	ck_fails(cipc_channel_complete(rw), ENODEV);
+	ck_fails(cipc_channel_get_info(rw, &(struct cipc_channel_info){ 0 }),
+		 ENODEV);
+	ck_fails(cipc_channel_complete(ch), ENODEV);
+	ck_fails_null(cipc_channel_open_id(new, O_RDWR), ENOENT);
+	ck_fails(cipc_control_remove_id(ctl, new), ENOENT);
+	cipc_channel_close(ch);
+	cipc_channel_close(rw);
+	cipc_control_close(ctl);
+}
+END_TEST
+
+/* Waiters blocked on a channel that is removed return at once: ENODEV. */
+START_TEST(test_removed_waiters)
+{
+	struct cipc_control *ctl = open_ctl();
+	struct wreq rq[3];
+	struct waiter w[3];
+	unsigned int idx;
+	uint64_t t0;
+
+	idx = add_any(ctl, NULL);
+	memset(rq, 0, sizeof(rq));
+	for (int i = 0; i < 3; i++) {
+		rq[i].index = idx;
+		rq[i].timeout_ns = CIPC_TIMEOUT_INFINITE;
+		rq[i].op = W_WAIT;
+	}
+	rq[1].timeout_ns = 60000 * NS_PER_MS;
+	rq[2].op = W_RECEIVE;
+	for (unsigned int i = 0; i < 3; i++)
+		waiter_start_blocked(&w[i], &rq[i], i + 1);
+	/* Still blocked after BLOCKED_MS (>= 100 ms). */
+	waiter_expect_blocked(&w[0], BLOCKED_MS);
+	waiter_expect_blocked(&w[1], 0);
+	waiter_expect_blocked(&w[2], 0);
+
+	t0 = now_ns();
+	ck_ok(cipc_control_remove(ctl, idx));
+	for (int i = 0; i < 3; i++) {
+		const struct wres *r = waiter_result(&w[i], RELEASE_MS);
+
+		ck_assert_msg(r->ret == -1 && r->err == ENODEV, "waiter %d: "
+			      "%lld (%s), expected -1 with ENODEV", i,
+			      (long long)r->ret, errname(r->err));
+		ck_assert_msg(r->t_end_ns - t0 < RELEASE_MS * NS_PER_MS,
+			      "waiter %d returned %llu ms after the removal",
+			      i, (unsigned long long)(r->t_end_ns - t0) /
+			      NS_PER_MS);
+		ck_assert_msg(r->t_end_ns - r->t_start_ns >=
+			      BLOCKED_MS * NS_PER_MS, "waiter %d was blocked "
+			      "only %llu ms", i, (unsigned long long)
+			      (r->t_end_ns - r->t_start_ns) / NS_PER_MS);
+		waiter_end(&w[i]);
+	}
+	cipc_control_close(ctl);
+}
+END_TEST
+
+/* Adding, removing and resetting counters need CAP_SYS_ADMIN. */
+START_TEST(test_unprivileged)
+{
+	static const char *const what[] = {
+		[10] = "could not drop to the unprivileged user",
+		[11] = "add at any index did not fail with EPERM",
+		[12] = "add at a free index did not fail with EPERM",
+		[13] = "remove did not fail with EPERM",
+		[14] = "remove_id did not fail with EPERM",
+		[15] = "reset_stats did not fail with EPERM",
+		[16] = "control get_info failed or was wrong",
+		[17] = "cipc_control_open did not fail with EACCES",
+		[18] = "cipc_channel_open did not fail with EACCES",
+	};
+	struct cipc_control *ctl = open_ctl();
+	struct cipc_channel *ch;
+	unsigned int idx, f, n;
+	pid_t parent = getpid(), pid;
+	uint64_t id;
+	int status, code;
+
+	idx = add_any(ctl, &id);
+	f = free_index();
+	ck_assert_uint_lt(f, param("max_channels"));
+	ch = ck_ok_ptr(cipc_channel_open(idx, O_RDWR));
+	ck_ok(cipc_channel_complete(ch));
+	n = raw_ctl_info().channels;
+
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (!pid) {
+		struct cipc_control_info info;
+		struct cipc_control *c2;
+		struct cipc_channel *ch2;
+		uint64_t x = 0;
+
+		child_init(parent);
+		if (setgroups(0, NULL) || setgid(NOBODY) || setuid(NOBODY))
+			_exit(10);
+		errno = 0;
+		if (cipc_control_add(ctl, CIPC_INDEX_ANY, 0, &x) != -1 ||
+		    errno != EPERM)
+			_exit(11);
+		errno = 0;
+		if (cipc_control_add(ctl, (int)f, 0, &x) != -1 ||
+		    errno != EPERM)
+			_exit(12);
+		errno = 0;
+		if (cipc_control_remove(ctl, idx) != -1 || errno != EPERM)
+			_exit(13);
+		errno = 0;
+		if (cipc_control_remove_id(ctl, id) != -1 || errno != EPERM)
+			_exit(14);
+		errno = 0;
+		if (cipc_channel_reset_stats(ch) != -1 || errno != EPERM)
+			_exit(15);
+		/* Querying needs no privilege. */
+		if (cipc_control_get_info(ctl, &info) || info.channels != n)
+			_exit(16);
+		/* The nodes are root's, 0600. */
+		errno = 0;
+		c2 = cipc_control_open();
+		if (c2 || errno != EACCES)
+			_exit(17);
+		errno = 0;
+		ch2 = cipc_channel_open(idx, O_RDONLY);
+		if (ch2 || errno != EACCES)
+			_exit(18);
+		_exit(0);
+	}
+	status = reap(pid, SETTLE_MS);
+	code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	ck_assert_msg(code == 0, "as uid %d: %s (status %#x)", NOBODY,
+		      code > 0 && (size_t)code < sizeof(what) / sizeof(what[0])
+		      && what[code] ? what[code] : "the child failed", status);
+	/* Nothing changed. */
+	ck_assert_uint_eq(raw_ctl_info().channels, n);
+	ck_assert(chan_exists(idx));
+	ck_assert_uint_eq(chan_id(idx), id);
+	ck_assert(!chan_exists(f));
+	ck_assert_uint_eq(chan_ull(idx, "stats/complete"), 1);
+	cipc_channel_close(ch);
+	ck_ok(cipc_control_remove(ctl, idx));
+	cipc_control_close(ctl);
 }
 END_TEST
 
@@ -1810,6 +2730,24 @@ static Suite *lib_suite(void)
 	tcase_add_test(tc, test_ebadf_modes);
 	tcase_add_test(tc, test_threads_share_handle);
 	tcase_add_test(tc, test_example_program);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("control");
+	tcase_add_checked_fixture(tc, control_fixture, control_fixture);
+	tcase_add_unchecked_fixture(tc, NULL, control_cleanup);
+	tcase_set_timeout(tc, TEST_TIMEOUT_S);
+	tcase_add_test(tc, test_control_open);
+	tcase_add_test(tc, test_control_info);
+	tcase_add_test(tc, test_control_add_any);
+	tcase_add_test(tc, test_control_add_at_index);
+	tcase_add_test(tc, test_control_add_full);
+	tcase_add_test(tc, test_control_remove);
+	tcase_add_test(tc, test_channel_id);
+	tcase_add_test(tc, test_id_formula);
+	tcase_add_test(tc, test_open_id);
+	tcase_add_test(tc, test_stale_handle);
+	tcase_add_test(tc, test_removed_waiters);
+	tcase_add_test(tc, test_unprivileged);
 	suite_add_tcase(s, tc);
 	return s;
 }
