@@ -6,9 +6,9 @@
  *   cipcctl [-h|--help] [-V|--version] COMMAND [ARGS...]
  *
  * One function per command (cmd_*), each with its own getopt_long table and
- * help text (help_*). Channels are used through libcipc (lib/cipc.h); the
- * list command and the module's state come from sysfs; loading and
- * unloading go through libkmod. See cipcctl(1) (tools/cipcctl.1) for the
+ * help text (help_*). Channels are used, added and removed through libcipc
+ * (lib/cipc.h); the list command and the module's state come from sysfs;
+ * loading and unloading go through libkmod. See cipcctl(1) (tools/cipcctl.1) for the
  * contract: output formats, JSON documents and exit status.
  */
 #ifndef _GNU_SOURCE
@@ -41,8 +41,11 @@
 
 #define MODULE_NAME		"cipc"
 /* The driver's bounds of its parameters (README, driver/main.c). */
-#define CHANNELS_MIN		1
-#define CHANNELS_MAX		256
+#define CHANNELS_MIN		0
+#define CHANNELS_MAX		1024	/* and at most max_channels */
+#define MAX_CHANNELS_MIN	1
+#define MAX_CHANNELS_MAX	1024	/* the minors the driver reserves */
+#define MAX_CHANNELS_DEFAULT	256
 #define MSG_MAX_MIN		1
 #define MSG_MAX_MAX		4096
 
@@ -55,7 +58,7 @@ static const char help_main[] =
 "space), and load or unload the cipc module.\n"
 "\n"
 "Channels:\n"
-"  list [--json]                 every channel: mode, done, waiters, generation\n"
+"  list [--json]                 every channel: id, mode, done, waiters...\n"
 "  info CH [--json]              identity and state of a channel\n"
 "  stats CH [--json | --reset]   the channel's counters, or zero them\n"
 "  wait CH [--timeout DUR] [--print]\n"
@@ -64,9 +67,13 @@ static const char help_main[] =
 "                                complete(): release one waiter (--all: all)\n"
 "  reinit CH                     reset the count, clear the message\n"
 "  mode CH [one|all]             print or set the signalling mode\n"
+"  add [--index N] [--msg-max BYTES] [--json]\n"
+"                                add a channel (needs CAP_SYS_ADMIN)\n"
+"  remove CH [--id ID] | remove --id ID\n"
+"                                remove a channel (needs CAP_SYS_ADMIN)\n"
 "Module:\n"
-"  load [--channels N] [--msg-max BYTES] [--module FILE]\n"
-"                                load the cipc module\n"
+"  load [--channels N] [--max-channels N] [--msg-max BYTES]\n"
+"       [--module FILE]          load the cipc module\n"
 "  unload                        unload the cipc module\n"
 "  status [--json]               the module's state, version and parameters\n"
 "Other:\n"
@@ -77,7 +84,9 @@ static const char help_main[] =
 "  -h, --help                    show this help and exit\n"
 "  -V, --version                 same as the version command\n"
 "\n"
-"CH is a channel index (0) or a device path (/dev/cipc0).\n"
+"CH is a channel index (0), name (cipc0) or device path (/dev/cipc0).\n"
+"ID is a channel's id, as list and info show it: seq * max_channels + index,\n"
+"where seq counts the channels removed from that index before.\n"
 "DUR is a whole number with an optional unit: ns, us, ms, s or m; no unit\n"
 "means seconds (250ms, 5s, 2m, 10).\n"
 "\n"
@@ -90,13 +99,14 @@ static const char help_list[] =
 "\n"
 "List every channel, sorted by index, from /sys/class/cipc: one line per\n"
 "channel after a header line:\n"
-"  NAME     MODE  DONE        WAITERS   GENERATION\n"
-"DONE is the completion count (waits that can pass now), or \"all\" after\n"
+"  NAME     ID          MODE  DONE        WAITERS   GENERATION\n"
+"ID is the channel's id (seq * max_channels + index). DONE is the\n"
+"completion count (waits that can pass now), or \"all\" after\n"
 "complete --all.\n"
 "\n"
 "Options:\n"
 "  -j, --json    print one JSON document instead:\n"
-"                {\"channels\":[{\"name\":\"cipc0\",\"index\":0,\n"
+"                {\"channels\":[{\"name\":\"cipc0\",\"index\":0,\"id\":0,\n"
 "                \"device\":\"/dev/cipc0\",\"mode\":\"one\",\"done\":0,\n"
 "                \"waiters\":0,\"generation\":0},...]}\n"
 "                (\"done\" is a number, or the string \"all\")\n"
@@ -107,9 +117,9 @@ static const char help_list[] =
 static const char help_info[] =
 "Usage: cipcctl info CH [--json]\n"
 "\n"
-"Show the identity and state of channel CH (an index or a path), one\n"
-"\"key value\" line each:\n"
-"  device, index, abi_version, msg_max, mode (one|all),\n"
+"Show the identity and state of channel CH (an index, a name or a path),\n"
+"one \"key value\" line each:\n"
+"  device, index, id, abi_version, msg_max, mode (one|all),\n"
 "  done (the completion count, or \"all\"), waiters, generation, msg_len\n"
 "\n"
 "Options:\n"
@@ -128,8 +138,9 @@ static const char help_stats[] =
 "\n"
 "Options:\n"
 "  -j, --json    print one JSON object with the same keys instead\n"
-"  -r, --reset   zero the counters and print nothing (needs root:\n"
-"                CAP_SYS_ADMIN); cannot be combined with --json\n"
+"  -r, --reset   zero the counters and print nothing (needs\n"
+"                CAP_SYS_ADMIN, whatever the node's permissions); cannot\n"
+"                be combined with --json\n"
 "  -h, --help    show this help\n"
 "\n"
 "Exit status: 0, 1 on error, 2 on a usage error.\n";
@@ -138,7 +149,9 @@ static const char help_wait[] =
 "Usage: cipcctl wait CH [--timeout DUR] [--print]\n"
 "\n"
 "Block until channel CH is completed, consuming one completion (after\n"
-"complete --all every wait passes until reinit).\n"
+"complete --all every wait passes until reinit). If the channel is\n"
+"removed meanwhile, the wait ends at once with status 1 (\"channel\n"
+"removed\").\n"
 "\n"
 "Options:\n"
 "  -t, --timeout DUR   give up after DUR and exit with status 124, printing\n"
@@ -193,14 +206,18 @@ static const char help_mode[] =
 "Exit status: 0, 1 on error, 2 on a usage error.\n";
 
 static const char help_load[] =
-"Usage: cipcctl load [--channels N] [--msg-max BYTES] [--module FILE]\n"
+"Usage: cipcctl load [--channels N] [--max-channels N] [--msg-max BYTES]\n"
+"                    [--module FILE]\n"
 "\n"
 "Load the cipc module (as modprobe does, through libkmod: options from\n"
 "/etc/modprobe.d apply, the ones given here override them). Needs root.\n"
 "Fails if cipc is already loaded.\n"
 "\n"
 "Options:\n"
-"  --channels N        channels to create, 1-256 (module default 4)\n"
+"  --channels N        channels to create at load, 0-1024 and at most\n"
+"                      max_channels (module default 4)\n"
+"  --max-channels N    most channels that may exist, 1-1024: indexes are\n"
+"                      below it (module default 256)\n"
 "  --msg-max BYTES     largest message, 1-4096 (module default 256)\n"
 "  --module FILE       load this cipc.ko instead of the module installed\n"
 "                      for the running kernel\n"
@@ -226,17 +243,21 @@ static const char help_status[] =
 "Show the cipc module's state, one \"key value\" line each: module, loaded\n"
 "(yes|no); when loaded also state (live, coming, going, or builtin for a\n"
 "module built into the kernel), version (\"unknown\" if unreadable), refcnt\n"
-"(the module's reference count: open channels hold references) and\n"
-"parameters (NAME=VALUE...); then kernel (the running release) and\n"
-"installed (the module's path for that kernel, or no).\n"
+"(the module's reference count: open channels hold references),\n"
+"parameters (NAME=VALUE...), channels (how many exist now) and\n"
+"max_channels (the limit; \"unknown\" if unreadable); then kernel (the\n"
+"running release) and installed (the module's path for that kernel, or\n"
+"no).\n"
 "\n"
 "Options:\n"
 "  -j, --json    print one JSON object instead: {\"module\":\"cipc\",\n"
 "                \"loaded\":true,\"state\":\"live\",\"version\":\"0.1.0\",\n"
-"                \"refcnt\":0,\"parameters\":{\"channels\":4,\"msg_max\":256},\n"
-"                \"kernel\":\"...\",\"installed\":\"/lib/modules/...\"};\n"
-"                without the module only module, loaded, kernel and\n"
-"                installed; a missing version or installed is null\n"
+"                \"refcnt\":0,\"parameters\":{\"channels\":4,\n"
+"                \"max_channels\":256,\"msg_max\":256},\"channels\":4,\n"
+"                \"max_channels\":256,\"kernel\":\"...\",\n"
+"                \"installed\":\"/lib/modules/...\"}; without the module\n"
+"                only module, loaded, kernel and installed; a missing\n"
+"                version, channels, max_channels or installed is null\n"
 "  -h, --help    show this help\n"
 "\n"
 "Exit status: 0 whether or not cipc is loaded, 1 on error.\n";
@@ -251,6 +272,46 @@ static const char help_version[] =
 "\n"
 "Options:\n"
 "  -h, --help    show this help\n";
+
+static const char help_add[] =
+"Usage: cipcctl add [--index N] [--msg-max BYTES] [--json]\n"
+"\n"
+"Add a channel through /dev/cipc-control, at the lowest free index or at\n"
+"index N, and print one line: \"cipcN id ID\". Its node /dev/cipcN and\n"
+"/sys/class/cipc/cipcN exist when add returns. Needs CAP_SYS_ADMIN.\n"
+"\n"
+"Options:\n"
+"  --index N          add it at index N: fails if N is taken, or is not\n"
+"                     below the module's max_channels\n"
+"  --msg-max BYTES    its largest message, 1-4096 (default: the module's\n"
+"                     msg_max)\n"
+"  -j, --json         print one JSON object instead:\n"
+"                     {\"device\":\"/dev/cipc4\",\"index\":4,\"id\":4,\n"
+"                     \"msg_max\":256}\n"
+"  -h, --help         show this help\n"
+"\n"
+"Exit status: 0, 1 on error (not permitted, index taken, max_channels\n"
+"reached...), 2 on a usage error.\n";
+
+static const char help_remove[] =
+"Usage: cipcctl remove CH [--id ID]\n"
+"       cipcctl remove --id ID\n"
+"\n"
+"Remove channel CH, or the channel whose id is ID, through\n"
+"/dev/cipc-control, in use or not: its blocked waiters return at once\n"
+"(cipcctl wait exits with \"channel removed\"), its open descriptors fail\n"
+"from then on, its node and sysfs directory go. Prints nothing. Needs\n"
+"CAP_SYS_ADMIN.\n"
+"\n"
+"Options:\n"
+"  --id ID       remove it only if it is still the channel with id ID\n"
+"                (at index ID modulo max_channels): if that index now\n"
+"                holds another channel, fail (\"stale id\") and remove\n"
+"                nothing\n"
+"  -h, --help    show this help\n"
+"\n"
+"Exit status: 0, 1 on error (not permitted, no such channel, stale\n"
+"id...), 2 on a usage error.\n";
 
 static const char help_help[] =
 "Usage: cipcctl help [COMMAND]\n"
@@ -376,8 +437,10 @@ NORETURN static void die_op(const struct channel_arg *arg, const char *what,
 		die("%s: cannot %s: %s (are you root?)", channel_name(arg),
 		    what, errno_text(err, e, sizeof(e)));
 	if (err == ENODEV)
-		die("%s: cannot %s: the channel was removed",
-		    channel_name(arg), what);
+		die("%s: channel removed", channel_name(arg));
+	if (err == ESTALE)
+		die("%s: channel removed (index now holds another channel)",
+		    channel_name(arg));
 	die("%s: cannot %s: %s", channel_name(arg), what,
 	    errno_text(err, e, sizeof(e)));
 }
@@ -409,8 +472,8 @@ static void parse_channel_arg(const char *verb, const char *s,
 			      struct channel_arg *ch)
 {
 	if (parse_channel(s, ch) != 0)
-		die_usage(verb, "invalid channel '%s': expected an index (0) "
-			  "or a path (/dev/cipc0)", s);
+		die_usage(verb, "invalid channel '%s': expected an index (0), "
+			  "a name (cipc0) or a path (/dev/cipc0)", s);
 }
 
 /* The one CH operand at argv[optind], and nothing after it but `extra'. */
@@ -544,9 +607,9 @@ static int cmd_list(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char *const attrs[] = {
-		"mode", "done", "waiters", "generation",
+		"id", "mode", "done", "waiters", "generation",
 	};
-	enum { A_MODE, A_DONE, A_WAITERS, A_GEN, N_ATTRS };
+	enum { A_ID, A_MODE, A_DONE, A_WAITERS, A_GEN, N_ATTRS };
 	struct list_out o = { NULL, NULL, 0 };
 	struct json_writer w;
 	unsigned int *idx;
@@ -581,8 +644,8 @@ static int cmd_list(int argc, char **argv)
 		json_key(&w, "channels");
 		json_begin_array(&w);
 	} else {
-		fprintf(o.f, "%-8s %-5s %-11s %-9s %s\n", "NAME", "MODE",
-			"DONE", "WAITERS", "GENERATION");
+		fprintf(o.f, "%-8s %-11s %-5s %-11s %-9s %s\n", "NAME", "ID",
+			"MODE", "DONE", "WAITERS", "GENERATION");
 	}
 	for (int i = 0; i < n; i++) {
 		char val[N_ATTRS][32], path[128], name[32];
@@ -603,6 +666,11 @@ static int cmd_list(int argc, char **argv)
 				gone = true;
 				continue;
 			}
+			/* a module without ids */
+			if (err == -ENOENT && a == A_ID) {
+				snprintf(val[a], sizeof(val[a]), "-");
+				continue;
+			}
 			free(idx);
 			list_out_discard(&o);
 			die("%s: %s", path, errno_text(-err, e, sizeof(e)));
@@ -615,6 +683,11 @@ static int cmd_list(int argc, char **argv)
 			json_begin_object(&w);
 			json_kv_string(&w, "name", name);
 			json_kv_uint(&w, "index", idx[i]);
+			json_key(&w, "id");
+			if (text_u64(val[A_ID], &v))
+				json_uint(&w, v);
+			else
+				json_null(&w);
 			snprintf(path, sizeof(path), CIPC_DEV_PREFIX "%u",
 				 idx[i]);
 			json_kv_string(&w, "device", path);
@@ -632,9 +705,9 @@ static int cmd_list(int argc, char **argv)
 				json_string(&w, val[A_GEN]);
 			json_end_object(&w);
 		} else {
-			fprintf(o.f, "%-8s %-5s %-11s %-9s %s\n", name,
-				val[A_MODE], val[A_DONE], val[A_WAITERS],
-				val[A_GEN]);
+			fprintf(o.f, "%-8s %-11s %-5s %-11s %-9s %s\n", name,
+				val[A_ID], val[A_MODE], val[A_DONE],
+				val[A_WAITERS], val[A_GEN]);
 		}
 	}
 	free(idx);
@@ -701,6 +774,7 @@ static int cmd_info(int argc, char **argv)
 		json_begin_object(&w);
 		json_kv_string(&w, "device", channel_name(&arg));
 		json_kv_uint(&w, "index", info.index);
+		json_kv_uint(&w, "id", info.id);
 		json_kv_uint(&w, "abi_version", info.abi_version);
 		json_kv_uint(&w, "msg_max", info.msg_max);
 		json_kv_string(&w, "mode", mode_name(info.mode));
@@ -714,6 +788,7 @@ static int cmd_info(int argc, char **argv)
 	}
 	printf("device       %s\n", channel_name(&arg));
 	printf("index        %u\n", info.index);
+	printf("id           %" PRIu64 "\n", info.id);
 	printf("abi_version  %u\n", info.abi_version);
 	printf("msg_max      %zu\n", info.msg_max);
 	printf("mode         %s\n", mode_name(info.mode));
@@ -763,8 +838,13 @@ static int cmd_stats(int argc, char **argv)
 
 	ch = open_channel(&arg, O_RDONLY);
 	if (reset) {
-		if (cipc_channel_reset_stats(ch) != 0)
+		if (cipc_channel_reset_stats(ch) != 0) {
+			if (errno == EPERM)
+				die("%s: cannot reset the counters: operation "
+				    "not permitted (needs CAP_SYS_ADMIN)",
+				    channel_name(&arg));
 			die_op(&arg, "reset the counters", errno);
+		}
 		cipc_channel_close(ch);
 		return 0;
 	}
@@ -1043,6 +1123,262 @@ static int cmd_mode(int argc, char **argv)
 	return 0;
 }
 
+/* ---- add, remove (the control device) -------------------------------- */
+
+/* Open /dev/cipc-control, or exit with a line naming it and the cause. */
+static struct cipc_control *open_control(void)
+{
+	struct cipc_control *ctl;
+	char e[64];
+	int err;
+
+	ctl = cipc_control_open();
+	if (ctl)
+		return ctl;
+	err = errno;
+	switch (err) {
+	case ENOENT:
+		if (access(CIPC_MODULE_DIR, F_OK) != 0)
+			die_not_loaded();
+		die(CIPC_CONTROL_DEV ": no such file or directory (cipc is "
+		    "loaded: is it older than cipcctl?)");
+	case EACCES:
+	case EPERM:
+		die(CIPC_CONTROL_DEV ": permission denied (are you root?)");
+	case ENODEV:
+	case ENOTTY:
+	case ENXIO:
+		die(CIPC_CONTROL_DEV ": not the cipc control device");
+	case EPROTO:
+		die(CIPC_CONTROL_DEV ": the driver's ABI is not version %u, "
+		    "which libcipc was built for: upgrade cipc and libcipc "
+		    "together", cipc_abi_version());
+	default:
+		die(CIPC_CONTROL_DEV ": %s", errno_text(err, e, sizeof(e)));
+	}
+}
+
+static int cmd_add(int argc, char **argv)
+{
+	enum { OPT_INDEX = 256, OPT_MSG_MAX };
+	static const struct option opts[] = {
+		{ "index", required_argument, NULL, OPT_INDEX },
+		{ "msg-max", required_argument, NULL, OPT_MSG_MAX },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *index_arg = NULL, *msg_max_arg = NULL;
+	unsigned int index = 0, msg_max = 0;
+	struct cipc_control_info info;
+	struct cipc_control *ctl;
+	struct json_writer w;
+	bool json = false, have_info;
+	uint64_t id = 0;
+	char e[64];
+	int c, ret, err;
+
+	while ((c = getopt_long(argc, argv, ":jh", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_INDEX:
+			index_arg = optarg;
+			break;
+		case OPT_MSG_MAX:
+			msg_max_arg = optarg;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			print_help(help_add);
+			return 0;
+		default:
+			bad_option("add", argv, c);
+		}
+	}
+	no_operands("add", argc, argv);
+	if (index_arg && parse_uint(index_arg, 0, MAX_CHANNELS_MAX - 1,
+				    &index) != 0)
+		die_usage("add", "invalid value '%s' for --index: expected a "
+			  "number from 0 to %d", index_arg,
+			  MAX_CHANNELS_MAX - 1);
+	if (msg_max_arg && parse_uint(msg_max_arg, MSG_MAX_MIN, MSG_MAX_MAX,
+				      &msg_max) != 0)
+		die_usage("add", "invalid value '%s' for --msg-max: expected "
+			  "a number from %d to %d", msg_max_arg, MSG_MAX_MIN,
+			  MSG_MAX_MAX);
+
+	ctl = open_control();
+	/* the limits: for the errors, and msg_max when not given */
+	have_info = cipc_control_get_info(ctl, &info) == 0;
+	ret = cipc_control_add(ctl, index_arg ? (int)index : CIPC_INDEX_ANY,
+			       msg_max, &id);
+	if (ret < 0) {
+		err = errno;
+		switch (err) {
+		case EPERM:
+		case EACCES:
+			die(CIPC_CONTROL_DEV ": operation not permitted "
+			    "(adding channels needs CAP_SYS_ADMIN)");
+		case EEXIST:
+			die(CIPC_DEV_PREFIX "%u: already exists", index);
+		case ENOSPC:
+			if (index_arg && have_info &&
+			    index >= info.max_channels)
+				die(CIPC_DEV_PREFIX "%u: index out of range "
+				    "(max_channels is %u)", index,
+				    info.max_channels);
+			if (have_info)
+				die("cannot add a channel: max_channels (%u) "
+				    "reached", info.max_channels);
+			die("cannot add a channel: max_channels reached");
+		default:
+			die("cannot add a channel: %s",
+			    errno_text(err, e, sizeof(e)));
+		}
+	}
+	cipc_control_close(ctl);
+
+	if (json) {
+		char dev[32];
+
+		snprintf(dev, sizeof(dev), CIPC_DEV_PREFIX "%d", ret);
+		json_init(&w, stdout);
+		json_begin_object(&w);
+		json_kv_string(&w, "device", dev);
+		json_kv_uint(&w, "index", (unsigned int)ret);
+		json_kv_uint(&w, "id", id);
+		json_key(&w, "msg_max");
+		if (msg_max_arg)
+			json_uint(&w, msg_max);
+		else if (have_info)
+			json_uint(&w, info.msg_max);
+		else
+			json_null(&w);
+		json_end_object(&w);
+		json_finish(&w);
+		return 0;
+	}
+	printf("cipc%d id %" PRIu64 "\n", ret, id);
+	return 0;
+}
+
+/*
+ * The index of CH: known from an index, a name or a path /dev/cipcN;
+ * another path (a link...) is opened to ask the driver.
+ */
+static unsigned int channel_index(const struct channel_arg *arg)
+{
+	struct cipc_channel *ch;
+	unsigned int index;
+
+	if (arg->has_index)
+		return arg->index;
+	ch = open_channel(arg, O_RDONLY);
+	index = cipc_channel_index(ch);
+	cipc_channel_close(ch);
+	return index;
+}
+
+static int cmd_remove(int argc, char **argv)
+{
+	enum { OPT_ID = 256 };
+	static const struct option opts[] = {
+		{ "id", required_argument, NULL, OPT_ID },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cipc_control_info info;
+	const char *id_arg = NULL;
+	struct cipc_control *ctl;
+	struct channel_arg arg;
+	unsigned int index = 0;
+	char name[32], e[64];
+	bool has_ch = false;
+	uint64_t id = 0;
+	int c, ret, err, n;
+
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_ID:
+			id_arg = optarg;
+			break;
+		case 'h':
+			print_help(help_remove);
+			return 0;
+		default:
+			bad_option("remove", argv, c);
+		}
+	}
+	if (optind < argc) {
+		take_channel("remove", argc, argv, &arg, 0);
+		has_ch = true;
+	} else if (!id_arg) {
+		die_usage("remove", "missing channel (CH) or --id ID");
+	}
+	if (id_arg && parse_u64(id_arg, &id) != 0)
+		die_usage("remove", "invalid value '%s' for --id: expected a "
+			  "channel id (a number, as list shows)", id_arg);
+
+	ctl = open_control();
+	if (has_ch)
+		index = channel_index(&arg);
+	if (id_arg) {
+		unsigned int id_index;
+
+		if (cipc_control_get_info(ctl, &info) != 0)
+			die(CIPC_CONTROL_DEV ": cannot read the limits: %s",
+			    errno_text(errno, e, sizeof(e)));
+		if (info.max_channels == 0)
+			die(CIPC_CONTROL_DEV ": max_channels is 0");
+		id_index = (unsigned int)(id % info.max_channels);
+		if (has_ch && id_index != index)
+			die("%s: id %" PRIu64 " is not at this index (it "
+			    "would be at index %u)", channel_name(&arg), id,
+			    id_index);
+		index = id_index;
+		ret = cipc_control_remove_id(ctl, id);
+	} else {
+		ret = cipc_control_remove(ctl, index);
+	}
+	err = errno;
+	cipc_control_close(ctl);
+	if (ret == 0)
+		return 0;
+
+	if (has_ch)
+		snprintf(name, sizeof(name), "%s", channel_name(&arg));
+	else
+		snprintf(name, sizeof(name), CIPC_DEV_PREFIX "%u", index);
+	switch (err) {
+	case EPERM:
+	case EACCES:
+		die(CIPC_CONTROL_DEV ": operation not permitted (removing "
+		    "channels needs CAP_SYS_ADMIN)");
+	case ENOENT:
+		n = class_channels(NULL);
+		if (n < 0)
+			die_not_loaded();
+		die("%s: no such channel (%d loaded)", name, n);
+	case ESTALE: {
+		char path[128], now[32];
+		uint64_t v;
+
+		snprintf(path, sizeof(path), CIPC_CLASS_DIR "/cipc%u/id",
+			 index);
+		if (read_text(path, now, sizeof(now)) == 0 &&
+		    text_u64(now, &v))
+			die("%s: stale id %" PRIu64 " (the channel there now "
+			    "has id %" PRIu64 ")", name, id, v);
+		die("%s: stale id %" PRIu64 " (another channel is there "
+		    "now)", name, id);
+	}
+	default:
+		die("%s: cannot remove: %s", name,
+		    errno_text(err, e, sizeof(e)));
+	}
+}
+
 /* ---- the module (libkmod) -------------------------------------------- */
 
 static void kmod_quiet(void *data, int priority, const char *file, int line,
@@ -1199,18 +1535,20 @@ static unsigned int channel_users(void)
 
 static int cmd_load(int argc, char **argv)
 {
-	enum { OPT_CHANNELS = 256, OPT_MSG_MAX, OPT_MODULE };
+	enum { OPT_CHANNELS = 256, OPT_MAX_CHANNELS, OPT_MSG_MAX, OPT_MODULE };
 	static const struct option opts[] = {
 		{ "channels", required_argument, NULL, OPT_CHANNELS },
+		{ "max-channels", required_argument, NULL, OPT_MAX_CHANNELS },
 		{ "msg-max", required_argument, NULL, OPT_MSG_MAX },
 		{ "module", required_argument, NULL, OPT_MODULE },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *channels_arg = NULL, *msg_max_arg = NULL, *file = NULL;
+	const char *channels_arg = NULL, *max_channels_arg = NULL;
+	const char *msg_max_arg = NULL, *file = NULL;
+	unsigned int channels = 0, max_channels = 0, msg_max = 0;
 	struct kmod_module *mod, *cipc;
-	unsigned int channels = 0, msg_max = 0;
-	char options[64] = "", e[64];
+	char options[128] = "", e[64];
 	struct kmod_ctx *ctx;
 	struct utsname u;
 	int c, err;
@@ -1219,6 +1557,9 @@ static int cmd_load(int argc, char **argv)
 		switch (c) {
 		case OPT_CHANNELS:
 			channels_arg = optarg;
+			break;
+		case OPT_MAX_CHANNELS:
+			max_channels_arg = optarg;
 			break;
 		case OPT_MSG_MAX:
 			msg_max_arg = optarg;
@@ -1239,6 +1580,15 @@ static int cmd_load(int argc, char **argv)
 		die_usage("load", "invalid value '%s' for --channels: "
 			  "expected a number from %d to %d", channels_arg,
 			  CHANNELS_MIN, CHANNELS_MAX);
+	if (max_channels_arg && parse_uint(max_channels_arg, MAX_CHANNELS_MIN,
+					   MAX_CHANNELS_MAX,
+					   &max_channels) != 0)
+		die_usage("load", "invalid value '%s' for --max-channels: "
+			  "expected a number from %d to %d", max_channels_arg,
+			  MAX_CHANNELS_MIN, MAX_CHANNELS_MAX);
+	if (channels_arg && max_channels_arg && channels > max_channels)
+		die_usage("load", "--channels %u is more than --max-channels "
+			  "%u", channels, max_channels);
 	if (msg_max_arg && parse_uint(msg_max_arg, MSG_MAX_MIN, MSG_MAX_MAX,
 				      &msg_max) != 0)
 		die_usage("load", "invalid value '%s' for --msg-max: "
@@ -1249,6 +1599,10 @@ static int cmd_load(int argc, char **argv)
 			  "the path of cipc.ko");
 	if (channels_arg)
 		snprintf(options, sizeof(options), "channels=%u", channels);
+	if (max_channels_arg)
+		snprintf(options + strlen(options),
+			 sizeof(options) - strlen(options), "%smax_channels=%u",
+			 *options ? " " : "", max_channels);
 	if (msg_max_arg)
 		snprintf(options + strlen(options),
 			 sizeof(options) - strlen(options), "%smsg_max=%u",
@@ -1425,6 +1779,42 @@ static size_t module_params(struct param *p, size_t max)
 	return n;
 }
 
+/*
+ * The number of channels and max_channels of the loaded module, -1 where
+ * unknown: max_channels from its parameter, else from the control device;
+ * the count from the control device when it can be opened (root), else
+ * from /sys/class/cipc.
+ */
+static void module_channels(const struct param *p, size_t nparams,
+			    long long *channels, long long *max_channels)
+{
+	struct cipc_control_info info;
+	struct cipc_control *ctl;
+	int n;
+
+	*channels = -1;
+	*max_channels = -1;
+	for (size_t i = 0; i < nparams; i++) {
+		uint64_t v;
+
+		if (strcmp(p[i].name, "max_channels") == 0 &&
+		    text_u64(p[i].value, &v) && v <= UINT_MAX)
+			*max_channels = (long long)v;
+	}
+	ctl = cipc_control_open();
+	if (ctl && cipc_control_get_info(ctl, &info) == 0) {
+		*channels = info.channels;
+		if (*max_channels < 0)
+			*max_channels = info.max_channels;
+	}
+	cipc_control_close(ctl);
+	if (*channels < 0) {
+		n = class_channels(NULL);
+		if (n >= 0)
+			*channels = n;
+	}
+}
+
 static int cmd_status(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -1439,6 +1829,7 @@ static int cmd_status(int argc, char **argv)
 	struct json_writer w;
 	struct kmod_ctx *ctx;
 	bool json = false, loaded, has_version = false;
+	long long channels = -1, max_channels = -1;
 	size_t nparams = 0;
 	int c, state, refcnt = -1;
 	struct utsname u;
@@ -1467,6 +1858,7 @@ static int cmd_status(int argc, char **argv)
 		refcnt = kmod_module_get_refcnt(mod);
 		nparams = module_params(params,
 					sizeof(params) / sizeof(params[0]));
+		module_channels(params, nparams, &channels, &max_channels);
 	}
 	release = kernel_release(&u);
 	installed = installed_path(ctx, where, sizeof(where));
@@ -1503,6 +1895,16 @@ static int cmd_status(int argc, char **argv)
 					json_string(&w, params[i].value);
 			}
 			json_end_object(&w);
+			json_key(&w, "channels");
+			if (channels >= 0)
+				json_uint(&w, (uint64_t)channels);
+			else
+				json_null(&w);
+			json_key(&w, "max_channels");
+			if (max_channels >= 0)
+				json_uint(&w, (uint64_t)max_channels);
+			else
+				json_null(&w);
 		}
 		json_kv_string(&w, "kernel", release);
 		json_key(&w, "installed");
@@ -1514,22 +1916,30 @@ static int cmd_status(int argc, char **argv)
 		json_finish(&w);
 		return 0;
 	}
-	printf("module      %s\n", MODULE_NAME);
-	printf("loaded      %s\n", loaded ? "yes" : "no");
+	printf("module       %s\n", MODULE_NAME);
+	printf("loaded       %s\n", loaded ? "yes" : "no");
 	if (loaded) {
-		printf("state       %s\n", kmod_module_initstate_str(state));
-		printf("version     %s\n", has_version ? version : "unknown");
+		printf("state        %s\n", kmod_module_initstate_str(state));
+		printf("version      %s\n", has_version ? version : "unknown");
 		if (refcnt >= 0)
-			printf("refcnt      %d\n", refcnt);
+			printf("refcnt       %d\n", refcnt);
 		else
-			printf("refcnt      unknown\n");
-		printf("parameters ");
+			printf("refcnt       unknown\n");
+		printf("parameters  ");
 		for (size_t i = 0; i < nparams; i++)
 			printf(" %s=%s", params[i].name, params[i].value);
 		printf("\n");
+		if (channels >= 0)
+			printf("channels     %lld\n", channels);
+		else
+			printf("channels     unknown\n");
+		if (max_channels >= 0)
+			printf("max_channels %lld\n", max_channels);
+		else
+			printf("max_channels unknown\n");
 	}
-	printf("kernel      %s\n", release);
-	printf("installed   %s\n", installed ? installed : "no");
+	printf("kernel       %s\n", release);
+	printf("installed    %s\n", installed ? installed : "no");
 	return 0;
 }
 
@@ -1589,6 +1999,8 @@ static const struct command {
 	{ "complete", cmd_complete, help_complete },
 	{ "reinit", cmd_reinit, help_reinit },
 	{ "mode", cmd_mode, help_mode },
+	{ "add", cmd_add, help_add },
+	{ "remove", cmd_remove, help_remove },
 	{ "load", cmd_load, help_load },
 	{ "unload", cmd_unload, help_unload },
 	{ "status", cmd_status, help_status },

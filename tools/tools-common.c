@@ -92,6 +92,23 @@ int parse_uint(const char *s, unsigned int min, unsigned int max,
 	return 0;
 }
 
+int parse_u64(const char *s, uint64_t *out)
+{
+	bool overflow;
+	uint64_t v;
+	size_t n;
+
+	if (!s)
+		return -EINVAL;
+	n = scan_digits(s, &v, &overflow);
+	if (n == 0 || s[n] != '\0')
+		return -EINVAL;
+	if (overflow)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
 int parse_duration(const char *s, int64_t *ns)
 {
 	static const struct {
@@ -127,19 +144,32 @@ int parse_duration(const char *s, int64_t *ns)
 
 int parse_channel(const char *s, struct channel_arg *ch)
 {
+	static const char name_prefix[] = "cipc";
+	const size_t plen = sizeof(name_prefix) - 1;
+	const size_t dlen = sizeof(CIPC_DEV_PREFIX) - 1;
+	unsigned int index;
 	int err;
 
 	if (!s || !*s)
 		return -EINVAL;
-	memset(ch, 0, sizeof(*ch));
 	if (strchr(s, '/')) {
+		memset(ch, 0, sizeof(*ch));
 		ch->is_path = true;
 		ch->path = s;
+		if (is_channel_node_path(s) &&
+		    parse_uint(s + dlen, 0, UINT_MAX, &ch->index) == 0)
+			ch->has_index = true;
 		return 0;
 	}
-	err = parse_uint(s, 0, UINT_MAX, &ch->index);
+	/* "cipcN": the name list and sysfs show */
+	if (strncmp(s, name_prefix, plen) == 0)
+		s += plen;
+	err = parse_uint(s, 0, UINT_MAX, &index);
 	if (err)
 		return err;
+	memset(ch, 0, sizeof(*ch));
+	ch->has_index = true;
+	ch->index = index;
 	snprintf(ch->name, sizeof(ch->name), CIPC_DEV_PREFIX "%u", ch->index);
 	return 0;
 }

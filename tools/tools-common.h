@@ -18,6 +18,7 @@
 #define EXIT_TIMEDOUT		124
 
 #define CIPC_DEV_PREFIX		"/dev/cipc"
+#define CIPC_CONTROL_DEV	"/dev/cipc-control"
 #define CIPC_CLASS_DIR		"/sys/class/cipc"
 #define CIPC_MODULE_DIR		"/sys/module/cipc"
 
@@ -49,6 +50,12 @@ int parse_uint(const char *s, unsigned int min, unsigned int max,
 	       unsigned int *out);
 
 /*
+ * The same for a 64-bit value, 0 <= n <= UINT64_MAX (a channel id).
+ * @return 0, -EINVAL or -ERANGE (above UINT64_MAX); *out set on success.
+ */
+int parse_u64(const char *s, uint64_t *out);
+
+/*
  * A duration: a whole decimal number followed by an optional unit, "ns",
  * "us", "ms", "s" or "m"; no unit means seconds ("250ms", "5s", "2m", "5").
  * No sign, blanks, fraction or other unit.
@@ -57,18 +64,23 @@ int parse_uint(const char *s, unsigned int min, unsigned int max,
  */
 int parse_duration(const char *s, int64_t *ns);
 
-/* A channel named on the command line: an index or a device path. */
+/*
+ * A channel named on the command line: an index, a name or a device path.
+ */
 struct channel_arg {
 	bool is_path;
-	unsigned int index;	/* when !is_path */
+	bool has_index;		/* index is known without opening the node:
+				 * !is_path, or a path "/dev/cipcN" */
+	unsigned int index;	/* when has_index */
 	const char *path;	/* when is_path: the argument itself */
 	char name[32];		/* when !is_path: "/dev/cipcN" */
 };
 
 /*
- * CH: a decimal index ("0", see parse_uint) or a path, i.e. anything that
- * contains a '/' ("/dev/cipc0", "./cipc0").
- * @return 0, -EINVAL (neither) or -ERANGE (an index above UINT_MAX).
+ * CH: a decimal index ("0", see parse_uint), a channel's name, "cipc"
+ * followed by its index ("cipc0"), or a path, i.e. anything that contains
+ * a '/' ("/dev/cipc0", "./cipc0").
+ * @return 0, -EINVAL (none of these) or -ERANGE (an index above UINT_MAX).
  */
 int parse_channel(const char *s, struct channel_arg *ch);
 

@@ -74,8 +74,10 @@ static void child_exec(pid_t parent, char *const argv[],
 	    dup2(err, STDERR_FILENO) < 0)
 		_exit(127);
 	if (o && o->as_uid) {
-		if (setgroups(0, NULL) != 0 || setgid(o->as_uid) != 0 ||
-		    setuid(o->as_uid) != 0) {
+		/* every id, real, effective and saved: no way back to root */
+		if (setgroups(0, NULL) != 0 ||
+		    setresgid(o->as_uid, o->as_uid, o->as_uid) != 0 ||
+		    setresuid(o->as_uid, o->as_uid, o->as_uid) != 0) {
 			dprintf(STDERR_FILENO, "run: cannot become uid %u\n",
 				o->as_uid);
 			_exit(127);

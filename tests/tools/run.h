@@ -22,7 +22,9 @@ const char *cipcctl_path(void);
 struct run_opts {
 	const char *input;	/* written to stdin, then closed; NULL: empty */
 	size_t input_len;	/* bytes of input; 0: strlen(input) */
-	unsigned int as_uid;	/* 0: as the caller; else this uid and gid */
+	unsigned int as_uid;	/* 0: as the caller; else this uid and gid
+				 * (setgroups, setresgid, setresuid: no
+				 * supplementary group, no capability) */
 	unsigned int timeout_ms;/* 0: RUN_TIMEOUT_MS */
 	const char *const *env;	/* extra NAME=VALUE entries, NULL-ended */
 };

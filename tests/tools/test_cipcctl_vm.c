@@ -10,17 +10,22 @@
  * a subprocess with a deadline. JSON output is parsed back by python3 and
  * compared with sysfs.
  *
- *  - channels: list, info, stats (--reset), wait (blocking, --timeout,
- *    --print, stop/continue), complete (--all, --message), reinit, mode,
- *    errors (no such channel, permission denied), status, version and the
- *    bash completion of channel indices. Every test starts from clean
- *    channels (no waiter, reinit, mode one, counters zero).
+ *  - channels: list, info (ids included), stats (--reset), wait (blocking,
+ *    --timeout, --print, stop/continue), complete (--all, --message),
+ *    reinit, mode, errors (no such channel, permission denied), status,
+ *    version and the bash completion of channel indices; add and remove
+ *    (--index, EEXIST, --msg-max, --json, --id and stale ids, waiters of a
+ *    removed channel, EPERM/EACCES as nobody, status's channel count).
+ *    Every test starts from clean channels (those the module was loaded
+ *    with, no waiter, reinit, mode one, counters zero); the add/remove
+ *    tests must remove what they added, and whatever a failed one left is
+ *    removed through the control device.
  *  - module: unload (in use, not root), status and the channel commands
  *    without the module, load (not installed, bad file, not root, with
- *    parameters, already loaded), list sorted by index with 12 channels.
- *    Runs last; the module is reloaded with the parameters it had (read at
- *    the start from /sys/module/cipc/parameters) whatever happens, so that
- *    the runner's final rmmod works.
+ *    parameters, already loaded, --max-channels and ENOSPC), list sorted by
+ *    index with 12 channels. Runs last; the module is reloaded with the
+ *    parameters it had (read at the start from /sys/module/cipc/parameters)
+ *    whatever happens, so that the runner's final rmmod works.
  *
  * Exit status: 0 when every test passed, 1 on any failure, 2 on a usage
  * error.
@@ -294,11 +299,14 @@ static void chan_clean(unsigned int chan)
 	ck_assert_uint_eq(sysfs_ull(chan, "stats/wait"), 0);
 }
 
+static unsigned int restore_channels(void);
+
 static void fixture_clean(void)
 {
 	unsigned int n = param("channels");
 
 	ck_assert_msg(geteuid() == 0, "cipc-tools-tests must run as root");
+	restore_channels();	/* what a failed add/remove test left */
 	ck_assert_uint_eq(count_numbered(CLASS_DIR, "cipc"), n);
 	for (unsigned int i = 0; i < n; i++)
 		chan_clean(i);
@@ -343,19 +351,20 @@ START_TEST(test_list_text)
 	make_states(gen);
 	CTL_OK(&p, "list");
 	line = strtok_r(p.out, "\n", &save);
-	ck_assert_msg(line && strcmp(line, "NAME     MODE  DONE        "
-				    "WAITERS   GENERATION") == 0,
+	ck_assert_msg(line && strcmp(line, "NAME     ID          MODE  DONE  "
+				    "      WAITERS   GENERATION") == 0,
 		      "header: [%s]", line);
 	while ((line = strtok_r(NULL, "\n", &save)) != NULL) {
 		char name[32], mode[16], done[16], want[128];
-		unsigned long long waiters, g;
+		unsigned long long id, waiters, g;
 
 		ck_assert_msg(i < n, "more lines than channels: [%s]", line);
-		ck_assert_msg(sscanf(line, "%31s %15s %15s %llu %llu", name,
-				     mode, done, &waiters, &g) == 5,
+		ck_assert_msg(sscanf(line, "%31s %llu %15s %15s %llu %llu",
+				     name, &id, mode, done, &waiters, &g) == 6,
 			      "line [%s]", line);
 		snprintf(want, sizeof(want), "cipc%u", i);
 		ck_assert_str_eq(name, want);
+		ck_assert_uint_eq(id, sysfs_ull(i, "id"));
 		sysfs_str(i, "mode", want, sizeof(want));
 		ck_assert_str_eq(mode, want);
 		sysfs_str(i, "done", want, sizeof(want));
@@ -391,9 +400,10 @@ START_TEST(test_list_json)
 		 "assert [c['name'] for c in d['channels']]==names, d\n"
 		 "for c in d['channels']:\n"
 		 "    i=int(c['name'][4:])\n"
-		 "    assert list(c)==['name','index','device','mode','done',\n"
-		 "        'waiters','generation'], c\n"
+		 "    assert list(c)==['name','index','id','device','mode',\n"
+		 "        'done','waiters','generation'], c\n"
 		 "    assert c['index']==i and c['device']=='/dev/cipc%%d' %% i, c\n"
+		 "    assert c['id']==int(r(i,'id')), c\n"
 		 "    assert c['mode']==r(i,'mode') and c['done']==done(i), c\n"
 		 "    assert c['waiters']==int(r(i,'waiters')), c\n"
 		 "    assert c['generation']==int(r(i,'generation')), c\n"
@@ -421,14 +431,15 @@ START_TEST(test_info_text)
 	snprintf(want, sizeof(want),
 		 "device       /dev/cipc1\n"
 		 "index        1\n"
+		 "id           %llu\n"
 		 "abi_version  %u\n"
 		 "msg_max      %u\n"
 		 "mode         one\n"
 		 "done         2\n"
 		 "waiters      0\n"
 		 "generation   %llu\n"
-		 "msg_len      3\n", CIPC_ABI_VERSION, param("msg_max"),
-		 gen[1]);
+		 "msg_len      3\n", sysfs_ull(1, "id"), CIPC_ABI_VERSION,
+		 param("msg_max"), gen[1]);
 	ck_assert_str_eq(p.out, want);
 	proc_free(&p);
 
@@ -445,6 +456,12 @@ START_TEST(test_info_text)
 			      p.out);
 		proc_free(&p);
 	}
+
+	/* by name, as list shows it: the device is /dev/cipcN */
+	CTL_OK(&p, "info", "cipc1");
+	ck_assert_msg(strncmp(p.out, "device       /dev/cipc1\nindex        "
+			      "1\n", 36) == 0, "%s", p.out);
+	proc_free(&p);
 }
 END_TEST
 
@@ -462,10 +479,11 @@ START_TEST(test_info_json)
 		CTL_OK(&p, "info", ch, "--json");
 		snprintf(script, sizeof(script), "%s"
 			 "i=%u\n"
-			 "assert list(d)==['device','index','abi_version',\n"
+			 "assert list(d)==['device','index','id','abi_version',\n"
 			 "    'msg_max','mode','done','waiters','generation',\n"
 			 "    'msg_len'], d\n"
 			 "assert d['device']=='/dev/cipc%%d' %% i, d\n"
+			 "assert d['id']==int(r(i,'id')), d\n"
 			 "assert d['index']==i and d['abi_version']==%u, d\n"
 			 "assert d['msg_max']==int(open('/sys/module/cipc/"
 			 "parameters/msg_max').read()), d\n"
@@ -484,6 +502,10 @@ START_TEST(test_info_json)
 	CTL_OK(&p, "info", "/dev/cipc1", "--json");
 	python_check(&p, "import json,sys\nprint(json.load(sys.stdin)"
 		     "['device'])\n", "/dev/cipc1\n");
+	proc_free(&p);
+	CTL_OK(&p, "info", "cipc1", "--json");
+	python_check(&p, "import json,sys\nd=json.load(sys.stdin)\n"
+		     "print(d['device'], d['index'])\n", "/dev/cipc1 1\n");
 	proc_free(&p);
 }
 END_TEST
@@ -504,6 +526,12 @@ START_TEST(test_info_no_such_channel)
 	snprintf(line, sizeof(line), "cipcctl: %s: no such channel "
 		 "(%u loaded)\n", path, n);
 	CTL_STATUS(&p, 1, "wait", path, "--timeout", "1s");
+	ck_assert_str_eq(p.err, line);
+	proc_free(&p);
+	snprintf(idx, sizeof(idx), "cipc%u", n);
+	snprintf(line, sizeof(line), "cipcctl: /dev/cipc%u: no such channel "
+		 "(%u loaded)\n", n, n);
+	CTL_STATUS(&p, 1, "info", idx);
 	ck_assert_str_eq(p.err, line);
 	proc_free(&p);
 	CTL_ERROR("/dev/null: not a cipc channel", "info", "/dev/null");
@@ -627,7 +655,8 @@ START_TEST(test_stats_reset_not_root)
 	chmod("/dev/cipc0", 0600);
 	ck_assert_int_eq(st, 1);
 	ck_assert_str_eq(p.err, "cipcctl: /dev/cipc0: cannot reset the "
-			 "counters: operation not permitted (are you root?)\n");
+			 "counters: operation not permitted (needs "
+			 "CAP_SYS_ADMIN)\n");
 	proc_free(&p);
 	ck_assert_uint_eq(sysfs_ull(0, "stats/wait"), 3);
 }
@@ -904,15 +933,18 @@ START_TEST(test_status_loaded)
 	ck_assert_int_eq(uname(&u), 0);
 	CTL_OK(&p, "status");
 	snprintf(want, sizeof(want),
-		 "module      cipc\n"
-		 "loaded      yes\n"
-		 "state       live\n"
-		 "version     %s\n"
-		 "refcnt      0\n"
-		 "parameters  channels=%u msg_max=%u\n"
-		 "kernel      %s\n"
-		 "installed   ", version, param("channels"), param("msg_max"),
-		 u.release);
+		 "module       cipc\n"
+		 "loaded       yes\n"
+		 "state        live\n"
+		 "version      %s\n"
+		 "refcnt       0\n"
+		 "parameters   channels=%u max_channels=%u msg_max=%u\n"
+		 "channels     %u\n"
+		 "max_channels %u\n"
+		 "kernel       %s\n"
+		 "installed    ", version, param("channels"),
+		 param("max_channels"), param("msg_max"), param("channels"),
+		 param("max_channels"), u.release);
 	ck_assert_msg(strncmp(p.out, want, strlen(want)) == 0,
 		      "status:\n%s\nexpected:\n%s", p.out, want);
 	proc_free(&p);
@@ -923,7 +955,8 @@ START_TEST(test_status_loaded)
 		 "d=json.load(sys.stdin)\n"
 		 "m='/sys/module/cipc/'\n"
 		 "assert list(d)==['module','loaded','state','version',\n"
-		 "    'refcnt','parameters','kernel','installed'], d\n"
+		 "    'refcnt','parameters','channels','max_channels',\n"
+		 "    'kernel','installed'], d\n"
 		 "assert d['module']=='cipc' and d['loaded'] is True, d\n"
 		 "assert d['state']=='live', d\n"
 		 "assert d['version']==open(m+'version').read().strip(), d\n"
@@ -931,6 +964,9 @@ START_TEST(test_status_loaded)
 		 "p={n:int(open(m+'parameters/'+n).read())\n"
 		 "   for n in os.listdir(m+'parameters')}\n"
 		 "assert d['parameters']==p, d\n"
+		 "assert d['max_channels']==p['max_channels'], d\n"
+		 "assert d['channels']==len([n for n in os.listdir(\n"
+		 "    '/sys/class/cipc') if n[4:].isdigit()]), d\n"
 		 "assert d['kernel']==os.uname().release, d\n"
 		 "print(d['parameters']['channels'])\n");
 	snprintf(want, sizeof(want), "%u\n", param("channels"));
@@ -1023,6 +1059,577 @@ START_TEST(test_completion_channels)
 }
 END_TEST
 
+/* ---- add, remove ----------------------------------------------------- */
+
+#define CONTROL_DEV	"/dev/cipc-control"
+
+/*
+ * Back to the channels the module was loaded with, through the control
+ * device, whatever cipcctl does: remove every channel at an index of
+ * `channels' or more, add back any missing below it. The number of changes.
+ * Run before every channels test and after the add/remove tests, even when
+ * one failed (in the runner process).
+ */
+static unsigned int restore_channels(void)
+{
+	unsigned int n, max, changed = 0;
+	int fd;
+
+	if (!param_value("channels", &n) || !param_value("max_channels", &max))
+		return 0;
+	fd = open(CONTROL_DEV, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	for (unsigned int i = 0; i < max; i++) {
+		struct cipc_ctl_channel cc;
+		char dir[64];
+		bool present;
+
+		snprintf(dir, sizeof(dir), CLASS_DIR "/cipc%u", i);
+		present = access(dir, F_OK) == 0;
+		memset(&cc, 0, sizeof(cc));
+		cc.index = i;
+		if (i >= n && present &&
+		    ioctl(fd, CIPC_CTL_REMOVE, &cc) == 0)
+			changed++;
+		cc.flags = CIPC_ADD_INDEX;
+		if (i < n && !present && ioctl(fd, CIPC_CTL_ADD, &cc) == 0)
+			changed++;
+	}
+	close(fd);
+	return changed;
+}
+
+static void restore_channels_quiet(void)
+{
+	unsigned int changed = restore_channels();
+
+	if (changed)
+		fprintf(stderr, "channels: %u channel(s) left by a failed test "
+			"removed or added back\n", changed);
+}
+
+static bool node_exists(unsigned int index)
+{
+	char path[32];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/dev/cipc%u", index);
+	return stat(path, &st) == 0 && S_ISCHR(st.st_mode);
+}
+
+/* Neither /dev/cipcN nor /sys/class/cipc/cipcN. */
+static bool channel_gone(unsigned int index)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/dev/cipc%u", index);
+	if (access(path, F_OK) == 0 || errno != ENOENT)
+		return false;
+	snprintf(path, sizeof(path), CLASS_DIR "/cipc%u", index);
+	return access(path, F_OK) != 0 && errno == ENOENT;
+}
+
+/* p is the output of add: exactly "cipcN id ID\n", with the channel there
+ * (node and sysfs) and sysfs showing that id. */
+static void parse_added(const struct proc *p, unsigned int *index,
+			unsigned long long *id)
+{
+	char want[64];
+
+	ck_assert_msg(sscanf(p->out, "cipc%u id %llu", index, id) == 2,
+		      "add printed [%s]", p->out);
+	snprintf(want, sizeof(want), "cipc%u id %llu\n", *index, *id);
+	ck_assert_msg(strcmp(p->out, want) == 0, "add printed [%s]", p->out);
+	ck_assert_msg(node_exists(*index), "/dev/cipc%u does not exist after "
+		      "add", *index);
+	ck_assert_uint_eq(sysfs_ull(*index, "id"), *id);
+}
+
+/* cipcctl add ARGS... succeeds: *index, *id of the new channel. */
+#define CTL_ADD(index, id, ...) do {					\
+	struct proc a_;							\
+	CTL_OK(&a_, "add", ##__VA_ARGS__);				\
+	parse_added(&a_, (index), (id));				\
+	proc_free(&a_);							\
+} while (0)
+
+/* The state of a process, from /proc/PID/stat, or 0. */
+static char proc_state(pid_t pid)
+{
+	char path[64], buf[512], *p;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (read_text(path, buf, sizeof(buf)) != 0)
+		return 0;
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' ? p[2] : 0;
+}
+
+static bool wait_state(pid_t pid, char state, unsigned int ms)
+{
+	uint64_t deadline = mono_ms() + ms;
+
+	while (proc_state(pid) != state) {
+		if (mono_ms() >= deadline)
+			return false;
+		sleep_ms(5);
+	}
+	return true;
+}
+
+static void fixture_add_remove_teardown(void)
+{
+	ck_assert_uint_eq(restore_channels(), 0);
+}
+
+/* add at the lowest free index, then list, info and remove it. */
+START_TEST(test_add_remove)
+{
+	unsigned int n = param("channels"), max = param("max_channels"), x;
+	unsigned long long id;
+	char ch[16], name[16], script[1024], want[128];
+	struct proc p;
+
+	CTL_ADD(&x, &id);
+	ck_assert_uint_eq(x, n);	/* 0..n-1 exist: the lowest free */
+	ck_assert_uint_eq(id % max, x);
+	ck_assert_uint_eq(count_numbered(CLASS_DIR, "cipc"), n + 1);
+	/* a new channel: count 0, generation 0, mode one, default msg_max */
+	ck_assert_uint_eq(sysfs_ull(x, "done"), 0);
+	ck_assert_uint_eq(sysfs_ull(x, "generation"), 0);
+	snprintf(ch, sizeof(ch), "%u", x);
+	snprintf(name, sizeof(name), "cipc%u", x);
+
+	/* list: its line, with its id */
+	CTL_OK(&p, "list");
+	snprintf(want, sizeof(want), "\n%-8s %-11llu one   0           0   "
+		 "      0\n", name, id);
+	ck_assert_msg(strstr(p.out, want), "list lacks [%s]:\n%s", want + 1,
+		      p.out);
+	proc_free(&p);
+	/* info by index, name and path: the same id */
+	CTL_OK(&p, "info", name, "--json");
+	snprintf(script, sizeof(script),
+		 "import json,sys\nd=json.load(sys.stdin)\n"
+		 "assert d['id']==%llu and d['index']==%u, d\n"
+		 "assert d['device']=='/dev/cipc%u', d\n"
+		 "assert d['msg_max']==%u and d['generation']==0, d\n"
+		 "print('ok')\n", id, x, x, param("msg_max"));
+	python_check(&p, script, "ok\n");
+	proc_free(&p);
+	CTL_OK(&p, "info", ch);
+	snprintf(want, sizeof(want), "\nindex        %u\nid           %llu\n",
+		 x, id);
+	ck_assert_msg(strstr(p.out, want), "info:\n%s", p.out);
+	proc_free(&p);
+	/* and it works as a channel */
+	CTL_QUIET("complete", name, "--message", "new");
+	CTL_OK(&p, "wait", ch, "--print", "--timeout", "0");
+	ck_assert_str_eq(p.out, "new\n");
+	proc_free(&p);
+
+	CTL_QUIET("remove", ch);
+	ck_assert_msg(channel_gone(x), "cipc%u still there after remove", x);
+	ck_assert_uint_eq(count_numbered(CLASS_DIR, "cipc"), n);
+	CTL_OK(&p, "list");
+	ck_assert_msg(!strstr(p.out, name), "list after remove:\n%s", p.out);
+	proc_free(&p);
+	snprintf(want, sizeof(want), "/dev/cipc%u: no such channel (%u "
+		 "loaded)", x, n);
+	CTL_STATUS(&p, 1, "info", ch);
+	ck_assert_msg(strstr(p.err, want), "%s", p.err);
+	proc_free(&p);
+	/* removing it again: no such channel */
+	CTL_STATUS(&p, 1, "remove", name);
+	snprintf(want, sizeof(want), "cipcctl: /dev/cipc%u: no such channel "
+		 "(%u loaded)\n", x, n);
+	ck_assert_str_eq(p.err, want);
+	proc_free(&p);
+	/* and the same index is free again: a new id there */
+	CTL_ADD(&x, &id);
+	ck_assert_uint_eq(x, n);
+	CTL_QUIET("remove", name);
+	ck_assert(channel_gone(x));
+}
+END_TEST
+
+/* --index, EEXIST, out of range, --msg-max, --json, every form of CH. */
+START_TEST(test_add_index)
+{
+	unsigned int n = param("channels"), max = param("max_channels");
+	unsigned int x, y, z;
+	unsigned long long idx_id, y_id, z_id;
+	char ch[16], path[32], line[128], script[512];
+	struct proc p;
+
+	ck_assert_msg(max >= n + 3, "max_channels %u leaves no room", max);
+	snprintf(ch, sizeof(ch), "%u", n + 2);
+	CTL_ADD(&x, &idx_id, "--index", ch);
+	ck_assert_uint_eq(x, n + 2);
+	ck_assert_uint_eq(idx_id % max, x);
+
+	/* taken: EEXIST, nothing added */
+	snprintf(line, sizeof(line), "cipcctl: /dev/cipc%u: already exists\n",
+		 x);
+	CTL_STATUS(&p, 1, "add", "--index", ch);
+	ck_assert_str_eq(p.err, line);
+	ck_assert_uint_eq(p.out_len, 0);
+	proc_free(&p);
+	CTL_ERROR("/dev/cipc0: already exists", "add", "--index", "0",
+		  "--json");
+	ck_assert_uint_eq(count_numbered(CLASS_DIR, "cipc"), n + 1);
+	ck_assert_uint_eq(sysfs_ull(x, "id"), idx_id);
+
+	/* beyond max_channels */
+	if (max <= 1023) {
+		char big[16];
+
+		snprintf(big, sizeof(big), "%u", max);
+		snprintf(line, sizeof(line), "cipcctl: /dev/cipc%u: index out "
+			 "of range (max_channels is %u)\n", max, max);
+		CTL_STATUS(&p, 1, "add", "--index", big);
+		ck_assert_str_eq(p.err, line);
+		proc_free(&p);
+	}
+
+	/* the lowest free index: the gap below x */
+	CTL_ADD(&y, &y_id);
+	ck_assert_uint_eq(y, n);
+	/* --json and --msg-max */
+	CTL_OK(&p, "add", "--json", "--msg-max", "64");
+	snprintf(script, sizeof(script),
+		 "import json,sys\nd=json.load(sys.stdin)\n"
+		 "assert list(d)==['device','index','id','msg_max'], d\n"
+		 "i=d['index']\n"
+		 "assert d['device']=='/dev/cipc%%d' %% i, d\n"
+		 "assert d['msg_max']==64, d\n"
+		 "assert d['id']==int(open('/sys/class/cipc/cipc%%d/id' %% i)"
+		 ".read()), d\n"
+		 "print(i, d['id'])\n");
+	{
+		struct proc py;
+
+		ck_assert_int_eq(run_python(&py, script, p.out, p.out_len), 0);
+		ck_assert_msg(sscanf(py.out, "%u %llu", &z, &z_id) == 2, "%s",
+			      py.out);
+		proc_free(&py);
+	}
+	proc_free(&p);
+	ck_assert_uint_eq(z, n + 1);
+	ck_assert_uint_eq(z_id % max, z);
+	snprintf(ch, sizeof(ch), "%u", z);
+	CTL_OK(&p, "info", ch, "--json");
+	python_check(&p, "import json,sys\n"
+		     "print(json.load(sys.stdin)['msg_max'])\n", "64\n");
+	proc_free(&p);
+	/* JSON of add without --msg-max: the module's msg_max */
+	CTL_QUIET("remove", ch);
+	CTL_OK(&p, "add", "--json", "--index", ch);
+	snprintf(script, sizeof(script),
+		 "import json,sys\nd=json.load(sys.stdin)\n"
+		 "assert d['index']==%u and d['msg_max']==%u, d\n"
+		 "assert d['id']==%llu, d\n"
+		 "print('ok')\n", z, param("msg_max"), z_id + max);
+	python_check(&p, script, "ok\n");
+	proc_free(&p);
+
+	/* remove by path, by name, by --id */
+	snprintf(path, sizeof(path), "/dev/cipc%u", y);
+	CTL_QUIET("remove", path);
+	ck_assert(channel_gone(y));
+	snprintf(ch, sizeof(ch), "cipc%u", x);
+	CTL_QUIET("remove", ch);
+	ck_assert(channel_gone(x));
+	snprintf(ch, sizeof(ch), "%llu", z_id + max);
+	CTL_QUIET("remove", "--id", ch);
+	ck_assert(channel_gone(z));
+	ck_assert_uint_eq(count_numbered(CLASS_DIR, "cipc"), n);
+}
+END_TEST
+
+/* The ids of list and list --json are sysfs's, with added channels too. */
+START_TEST(test_list_ids)
+{
+	unsigned int n = param("channels"), x, x0, y;
+	unsigned long long xid, xid0, yid;
+	char *line, *save = NULL, ch[16], script[1024], want[16];
+	unsigned int lines = 0;
+	struct proc p;
+
+	CTL_ADD(&x0, &xid0);
+	snprintf(ch, sizeof(ch), "%u", x0);
+	CTL_QUIET("remove", ch);
+	CTL_ADD(&x, &xid);		/* the next seq at x */
+	CTL_ADD(&y, &yid);
+	ck_assert_uint_eq(x, x0);
+	ck_assert_uint_eq(xid, xid0 + param("max_channels"));
+	CTL_OK(&p, "list");
+	line = strtok_r(p.out, "\n", &save);	/* header */
+	while ((line = strtok_r(NULL, "\n", &save)) != NULL) {
+		unsigned long long id;
+		unsigned int i;
+
+		ck_assert_msg(sscanf(line, "cipc%u %llu", &i, &id) == 2,
+			      "line [%s]", line);
+		ck_assert_msg(id == sysfs_ull(i, "id"), "line [%s]: sysfs "
+			      "id %llu", line, sysfs_ull(i, "id"));
+		lines++;
+	}
+	ck_assert_uint_eq(lines, n + 2);
+	proc_free(&p);
+	CTL_OK(&p, "list", "--json");
+	snprintf(script, sizeof(script), "%s"
+		 "ids=[c['id'] for c in d['channels']]\n"
+		 "for c in d['channels']:\n"
+		 "    assert c['id']==int(r(c['index'],'id')), c\n"
+		 "assert ids[-2:]==[%llu,%llu], ids\n"
+		 "print(len(ids))\n", PY_HEAD, xid, yid);
+	snprintf(want, sizeof(want), "%u\n", n + 2);
+	python_check(&p, script, want);
+	proc_free(&p);
+	CTL_QUIET("remove", ch);
+	snprintf(ch, sizeof(ch), "%u", y);
+	CTL_QUIET("remove", ch);
+}
+END_TEST
+
+/*
+ * Blocked waiters of a channel being removed exit at once, 1, "channel
+ * removed": still blocked before the removal, out within RELEASE_MS of it.
+ */
+START_TEST(test_remove_releases_waiters)
+{
+	unsigned int x;
+	unsigned long long id;
+	char ch[16], line[128];
+	struct proc w[2];
+	uint64_t t0;
+
+	CTL_ADD(&x, &id);
+	snprintf(ch, sizeof(ch), "%u", x);
+	ctl_start(&w[0], "wait", ch, NULL, NULL);
+	ctl_start(&w[1], "wait", ch, "--timeout=60s", "--print");
+	ck_assert_msg(wait_waiters(x, 2, SETTLE_MS), "2 waiters never "
+		      "blocked (%llu)", sysfs_ull(x, "waiters"));
+	expect_blocked(&w[0], BLOCKED_MS);
+	ck_assert_msg(!proc_wait(&w[1], 0), "the second waiter exited: %s",
+		      w[1].err);
+	t0 = mono_ms();
+	CTL_QUIET("remove", ch);
+	snprintf(line, sizeof(line), "cipcctl: /dev/cipc%u: channel removed\n",
+		 x);
+	for (int i = 0; i < 2; i++) {
+		expect_exit(&w[i], 1);
+		ck_assert_msg(w[i].t_end_ms - t0 < RELEASE_MS, "waiter %d "
+			      "exited %llu ms after the removal", i,
+			      (unsigned long long)(w[i].t_end_ms - t0));
+		ck_assert_str_eq(w[i].err, line);
+		ck_assert_uint_eq(w[i].out_len, 0);
+		proc_free(&w[i]);
+	}
+	ck_assert(channel_gone(x));
+}
+END_TEST
+
+/*
+ * A waiter whose channel was removed and whose index got a new channel
+ * meanwhile (it was stopped) exits 1, "index now holds another channel",
+ * and does not wait on the new channel.
+ */
+START_TEST(test_remove_waiter_stale)
+{
+	unsigned int max = param("max_channels"), x, x2;
+	unsigned long long id, id2;
+	char ch[16], line[128];
+	struct proc w;
+
+	CTL_ADD(&x, &id);
+	snprintf(ch, sizeof(ch), "%u", x);
+	ctl_start(&w, "wait", ch, NULL, NULL);
+	ck_assert(wait_waiters(x, 1, SETTLE_MS));
+	ck_assert_int_eq(kill(w.pid, SIGSTOP), 0);
+	ck_assert_msg(wait_state(w.pid, 'T', SETTLE_MS), "the waiter did not "
+		      "stop (state %c)", proc_state(w.pid));
+	ck_assert(wait_waiters(x, 0, SETTLE_MS));
+	CTL_QUIET("remove", ch);
+	CTL_ADD(&x2, &id2, "--index", ch);
+	ck_assert_uint_eq(x2, x);
+	ck_assert_uint_eq(id2, id + max);	/* seq 1 */
+	ck_assert_int_eq(kill(w.pid, SIGCONT), 0);
+	expect_exit(&w, 1);
+	snprintf(line, sizeof(line), "cipcctl: /dev/cipc%u: channel removed "
+		 "(index now holds another channel)\n", x);
+	ck_assert_str_eq(w.err, line);
+	proc_free(&w);
+	ck_assert_uint_eq(sysfs_ull(x, "waiters"), 0);
+	ck_assert_uint_eq(sysfs_ull(x, "stats/wait"), 0);
+	CTL_QUIET("remove", ch);
+}
+END_TEST
+
+/* remove --id of a removed channel whose index holds a new one: stale,
+ * nothing removed; the id formula. */
+START_TEST(test_remove_stale_id)
+{
+	unsigned int max = param("max_channels"), n = param("channels");
+	unsigned int x, x2;
+	unsigned long long id, id2;
+	char ch[16], old[24], cur[24], other[16], line[256];
+	struct proc p;
+
+	CTL_ADD(&x, &id);
+	snprintf(ch, sizeof(ch), "%u", x);
+	snprintf(old, sizeof(old), "%llu", id);
+	CTL_QUIET("remove", ch, "--id", old);
+	ck_assert(channel_gone(x));
+	CTL_ADD(&x2, &id2, "--index", ch);
+	ck_assert_uint_eq(x2, x);
+	ck_assert_uint_eq(id2, id + max);	/* seq * max_channels + index */
+	snprintf(cur, sizeof(cur), "%llu", id2);
+
+	snprintf(line, sizeof(line), "cipcctl: /dev/cipc%u: stale id %llu "
+		 "(the channel there now has id %llu)\n", x, id, id2);
+	CTL_STATUS(&p, 1, "remove", ch, "--id", old);
+	ck_assert_str_eq(p.err, line);
+	proc_free(&p);
+	CTL_STATUS(&p, 1, "remove", "--id", old);
+	ck_assert_str_eq(p.err, line);
+	proc_free(&p);
+	ck_assert(node_exists(x));
+	ck_assert_uint_eq(sysfs_ull(x, "id"), id2);
+
+	/* an id of another index */
+	snprintf(other, sizeof(other), "%u", x + 1 < max ? x + 1 : 0);
+	snprintf(line, sizeof(line), "cipcctl: /dev/cipc%s: id %llu is not at "
+		 "this index (it would be at index %u)\n", other, id2, x);
+	CTL_STATUS(&p, 1, "remove", other, "--id", cur);
+	ck_assert_str_eq(p.err, line);
+	proc_free(&p);
+	ck_assert(node_exists(x));
+
+	CTL_QUIET("remove", "--id", cur);
+	ck_assert(channel_gone(x));
+	snprintf(line, sizeof(line), "cipcctl: /dev/cipc%u: no such channel "
+		 "(%u loaded)\n", x, n);
+	CTL_STATUS(&p, 1, "remove", "--id", cur);
+	ck_assert_str_eq(p.err, line);
+	proc_free(&p);
+}
+END_TEST
+
+/* As nobody: the control node (0600) cannot be opened; made accessible,
+ * adding, removing and resetting counters still need CAP_SYS_ADMIN. */
+START_TEST(test_add_remove_not_root)
+{
+	struct run_opts o = { .as_uid = NOBODY };
+	unsigned int n = param("channels"), x;
+	unsigned long long id;
+	char ch[16], idstr[24], path[32];
+	struct stat st;
+	struct proc p[5];
+	int s[5];
+
+	ck_assert_int_eq(stat(CONTROL_DEV, &st), 0);
+	ck_assert_msg((st.st_mode & 0777) == 0600 && st.st_uid == 0,
+		      CONTROL_DEV " is %o, uid %u", st.st_mode & 0777,
+		      st.st_uid);
+	s[0] = run_cipcctl_opts(&p[0], &o, "add", NULL);
+	ck_assert_int_eq(s[0], 1);
+	ck_assert_str_eq(p[0].err, "cipcctl: /dev/cipc-control: permission "
+			 "denied (are you root?)\n");
+	proc_free(&p[0]);
+
+	CTL_ADD(&x, &id);
+	snprintf(ch, sizeof(ch), "%u", x);
+	snprintf(idstr, sizeof(idstr), "%llu", id);
+	snprintf(path, sizeof(path), "/dev/cipc%u", x);
+	s[0] = run_cipcctl_opts(&p[0], &o, "remove", ch, NULL);
+
+	/* the nodes made accessible: the capability is what is missing */
+	ck_assert_int_eq(chmod(CONTROL_DEV, 0666), 0);
+	ck_assert_int_eq(chmod(path, 0666), 0);
+	s[1] = run_cipcctl_opts(&p[1], &o, "add", NULL);
+	s[2] = run_cipcctl_opts(&p[2], &o, "remove", ch, NULL);
+	s[3] = run_cipcctl_opts(&p[3], &o, "remove", "--id", idstr, NULL);
+	s[4] = run_cipcctl_opts(&p[4], &o, "stats", ch, "--reset", NULL);
+	chmod(CONTROL_DEV, st.st_mode & 07777);
+	chmod(path, 0600);
+
+	ck_assert_int_eq(s[0], 1);
+	ck_assert_str_eq(p[0].err, "cipcctl: /dev/cipc-control: permission "
+			 "denied (are you root?)\n");
+	ck_assert_int_eq(s[1], 1);
+	ck_assert_str_eq(p[1].err, "cipcctl: /dev/cipc-control: operation "
+			 "not permitted (adding channels needs "
+			 "CAP_SYS_ADMIN)\n");
+	for (int i = 2; i < 4; i++) {
+		ck_assert_int_eq(s[i], 1);
+		ck_assert_str_eq(p[i].err, "cipcctl: /dev/cipc-control: "
+				 "operation not permitted (removing channels "
+				 "needs CAP_SYS_ADMIN)\n");
+	}
+	ck_assert_int_eq(s[4], 1);
+	{
+		char want[160];
+
+		snprintf(want, sizeof(want), "cipcctl: %s: cannot reset the "
+			 "counters: operation not permitted (needs "
+			 "CAP_SYS_ADMIN)\n", path);
+		ck_assert_str_eq(p[4].err, want);
+	}
+	for (int i = 0; i < 5; i++) {
+		ck_assert_uint_eq(p[i].out_len, 0);
+		proc_free(&p[i]);
+	}
+	/* nothing added, nothing removed */
+	ck_assert_uint_eq(count_numbered(CLASS_DIR, "cipc"), n + 1);
+	ck_assert_uint_eq(sysfs_ull(x, "id"), id);
+
+	/* status as nobody: the count from sysfs */
+	{
+		char want[64];
+
+		s[0] = run_cipcctl_opts(&p[0], &o, "status", NULL);
+		ck_assert_int_eq(s[0], 0);
+		snprintf(want, sizeof(want), "\nchannels     %u\n"
+			 "max_channels %u\n", n + 1, param("max_channels"));
+		ck_assert_msg(strstr(p[0].out, want), "status as nobody:\n%s",
+			      p[0].out);
+		proc_free(&p[0]);
+	}
+	CTL_QUIET("remove", ch);
+}
+END_TEST
+
+/* status counts the channels that exist now. */
+START_TEST(test_status_channels)
+{
+	unsigned int n = param("channels"), x;
+	unsigned long long id;
+	char ch[16], want[64];
+	struct proc p;
+
+	CTL_ADD(&x, &id);
+	CTL_OK(&p, "status");
+	snprintf(want, sizeof(want), "\nchannels     %u\nmax_channels %u\n",
+		 n + 1, param("max_channels"));
+	ck_assert_msg(strstr(p.out, want), "status:\n%s", p.out);
+	proc_free(&p);
+	CTL_OK(&p, "status", "--json");
+	snprintf(want, sizeof(want), "%u %u\n", n + 1, param("max_channels"));
+	python_check(&p, "import json,sys\nd=json.load(sys.stdin)\n"
+		     "print(d['channels'], d['max_channels'])\n", want);
+	proc_free(&p);
+	snprintf(ch, sizeof(ch), "%u", x);
+	CTL_QUIET("remove", ch);
+	CTL_OK(&p, "status");
+	snprintf(want, sizeof(want), "\nchannels     %u\n", n);
+	ck_assert_msg(strstr(p.out, want), "status:\n%s", p.out);
+	proc_free(&p);
+}
+END_TEST
+
 /* ---- module ---------------------------------------------------------- */
 
 /*
@@ -1033,8 +1640,10 @@ END_TEST
 static struct {
 	bool recorded;
 	bool loaded;
+	bool has_max;		/* a module with max_channels */
 	unsigned int channels;
 	unsigned int msg_max;
+	unsigned int max_channels;
 } orig;
 
 static bool module_loaded(void)
@@ -1097,24 +1706,37 @@ static bool nodes_settle(unsigned int n)
 	}
 }
 
+/* Loaded with the original parameters and exactly its channels. */
+static bool module_as_found(void)
+{
+	unsigned int ch, mm, mc;
+
+	return param_value("channels", &ch) && param_value("msg_max", &mm) &&
+	       ch == orig.channels && mm == orig.msg_max &&
+	       (!orig.has_max || (param_value("max_channels", &mc) &&
+				  mc == orig.max_channels)) &&
+	       count_numbered(CLASS_DIR, "cipc") == orig.channels;
+}
+
 static int module_restore(void)
 {
-	char params[64];
-	unsigned int ch, mm;
+	char params[96];
 	int err;
 
 	if (!orig.recorded)
 		return 0;
 	if (orig.loaded == module_loaded() &&
-	    (!orig.loaded || (param_value("channels", &ch) &&
-			      param_value("msg_max", &mm) &&
-			      ch == orig.channels && mm == orig.msg_max)))
+	    (!orig.loaded || module_as_found()))
 		return 0;
 	err = raw_unload();
 	if (err || !orig.loaded)
 		return err;
 	snprintf(params, sizeof(params), "channels=%u msg_max=%u",
 		 orig.channels, orig.msg_max);
+	if (orig.has_max)
+		snprintf(params + strlen(params),
+			 sizeof(params) - strlen(params), " max_channels=%u",
+			 orig.max_channels);
 	err = raw_load(params);
 	if (err)
 		return err;
@@ -1127,6 +1749,8 @@ static void module_record(void)
 	orig.recorded = !orig.loaded ||
 			(param_value("channels", &orig.channels) &&
 			 param_value("msg_max", &orig.msg_max));
+	orig.has_max = orig.loaded &&
+		       param_value("max_channels", &orig.max_channels);
 	if (!orig.recorded)
 		fprintf(stderr, "module: cannot read the module's parameters; "
 			"it will not be reloaded\n");
@@ -1138,8 +1762,9 @@ static void module_teardown(void)
 
 	if (err)
 		fprintf(stderr, "module: RESTORING THE CIPC MODULE FAILED: %s "
-			"(channels=%u msg_max=%u)\n", strerror(-err),
-			orig.channels, orig.msg_max);
+			"(channels=%u msg_max=%u max_channels=%u)\n",
+			strerror(-err), orig.channels, orig.msg_max,
+			orig.max_channels);
 }
 
 static void module_prerequisites(void)
@@ -1211,11 +1836,13 @@ START_TEST(test_module_unload_then_not_loaded)
 	CTL_QUIET("unload");
 	ck_assert(!module_loaded());
 	ck_assert(nodes_settle(0));
+	ck_assert_msg(access("/dev/cipc-control", F_OK) != 0 &&
+		      errno == ENOENT, "/dev/cipc-control is still there");
 
 	ck_assert_int_eq(uname(&u), 0);
 	CTL_OK(&p, "status");
-	snprintf(want, sizeof(want), "module      cipc\nloaded      no\n"
-		 "kernel      %s\ninstalled   ", u.release);
+	snprintf(want, sizeof(want), "module       cipc\nloaded       no\n"
+		 "kernel       %s\ninstalled    ", u.release);
 	ck_assert_msg(strncmp(p.out, want, strlen(want)) == 0, "status:\n%s",
 		      p.out);
 	proc_free(&p);
@@ -1236,6 +1863,10 @@ START_TEST(test_module_unload_then_not_loaded)
 	CTL_ERROR("cipc is not loaded", "wait", "/dev/cipc0", "--timeout",
 		  "1s");
 	CTL_ERROR("cipc is not loaded", "complete", "0");
+	CTL_ERROR("cipc is not loaded", "add");
+	CTL_ERROR("cipc is not loaded", "add", "--index", "3", "--json");
+	CTL_ERROR("cipc is not loaded", "remove", "0");
+	CTL_ERROR("cipc is not loaded", "remove", "--id", "4");
 	CTL_ERROR("./typo: no such file or directory", "info", "./typo");
 }
 END_TEST
@@ -1329,14 +1960,16 @@ START_TEST(test_module_load_params)
 		      "%s", p.out);
 	proc_free(&p);
 	CTL_OK(&p, "status");
-	ck_assert_msg(strstr(p.out, "\nparameters  channels=3 msg_max=64\n"),
-		      "%s", p.out);
+	ck_assert_msg(strstr(p.out, "\nparameters   channels=3 max_channels="
+			     "256 msg_max=64\nchannels     3\nmax_channels "
+			     "256\n"), "%s", p.out);
 	proc_free(&p);
 	/* only the parameters given are passed */
 	CTL_QUIET("unload");
 	CTL_QUIET("load", "--module", getenv("CIPC_KO"), "--msg-max", "5");
 	ck_assert_uint_eq(param("msg_max"), 5);
 	ck_assert_uint_eq(param("channels"), 4);	/* the default */
+	ck_assert_uint_eq(param("max_channels"), 256);	/* the default */
 }
 END_TEST
 
@@ -1379,21 +2012,97 @@ START_TEST(test_module_list_sorted)
 }
 END_TEST
 
+/*
+ * --max-channels: add up to the limit, then ENOSPC; an index beyond it;
+ * ids computed with it; unload with added channels present (unused)
+ * removes them all.
+ */
+START_TEST(test_module_load_max_channels)
+{
+	unsigned int x;
+	unsigned long long id;
+	struct proc p;
+
+	ensure_unloaded();
+	CTL_QUIET("load", "--module", getenv("CIPC_KO"), "--max-channels", "6",
+		  "--channels", "4");
+	ck_assert_uint_eq(param("max_channels"), 6);
+	ck_assert_uint_eq(param("channels"), 4);
+	ck_assert(nodes_settle(4));
+	CTL_ADD(&x, &id);
+	ck_assert(x == 4 && id == 4);
+	CTL_ADD(&x, &id);
+	ck_assert(x == 5 && id == 5);
+	CTL_ERROR("cannot add a channel: max_channels (6) reached", "add");
+	CTL_ERROR("cannot add a channel: max_channels (6) reached", "add",
+		  "--json", "--msg-max", "8");
+	CTL_ERROR("/dev/cipc6: index out of range (max_channels is 6)", "add",
+		  "--index", "6");
+	CTL_ERROR("/dev/cipc4: already exists", "add", "--index", "4");
+	ck_assert_uint_eq(count_numbered(CLASS_DIR, "cipc"), 6);
+	CTL_OK(&p, "status");
+	ck_assert_msg(strstr(p.out, "\nchannels     6\nmax_channels 6\n"),
+		      "%s", p.out);
+	proc_free(&p);
+	/* the id rule with max_channels 6: seq 1 at index 4 is 10 */
+	CTL_QUIET("remove", "4");
+	CTL_ADD(&x, &id);
+	ck_assert(x == 4 && id == 10);
+	CTL_OK(&p, "list");
+	ck_assert_msg(strstr(p.out, "\ncipc4    10          one "), "%s",
+		      p.out);
+	proc_free(&p);
+	/* --id modulo 6 */
+	CTL_ERROR("/dev/cipc4: stale id 4 (the channel there now has id 10)",
+		  "remove", "--id", "4");
+	CTL_QUIET("remove", "--id", "5");
+	ck_assert(channel_gone(5));
+
+	/* unused added channels go with the module */
+	CTL_QUIET("unload");
+	ck_assert(!module_loaded());
+	ck_assert(nodes_settle(0));
+
+	/* no channel at load; max_channels 1 */
+	CTL_QUIET("load", "--module", getenv("CIPC_KO"), "--channels", "0",
+		  "--max-channels", "1");
+	ck_assert(nodes_settle(0));
+	CTL_OK(&p, "list");
+	ck_assert_msg(strchr(p.out, '\n') == p.out + p.out_len - 1,
+		      "list of no channel: %s", p.out);
+	proc_free(&p);
+	CTL_ADD(&x, &id);
+	ck_assert(x == 0 && id == 0);
+	CTL_ERROR("cannot add a channel: max_channels (1) reached", "add");
+	CTL_ERROR("/dev/cipc1: index out of range (max_channels is 1)", "add",
+		  "--index", "1");
+	CTL_QUIET("remove", "cipc0");
+	CTL_ADD(&x, &id);
+	ck_assert(x == 0 && id == 1);
+	CTL_QUIET("remove", "/dev/cipc0");
+	ck_assert(nodes_settle(0));
+}
+END_TEST
+
 /* Last: back to the original parameters, with cipcctl itself. */
 START_TEST(test_module_reload_original)
 {
-	char channels[16], msg_max[16];
+	char channels[16], msg_max[16], max_channels[16];
 
 	ck_assert(orig.loaded);
 	snprintf(channels, sizeof(channels), "%u", orig.channels);
 	snprintf(msg_max, sizeof(msg_max), "%u", orig.msg_max);
+	snprintf(max_channels, sizeof(max_channels), "%u",
+		 orig.has_max ? orig.max_channels : 256);
 	if (module_loaded())
 		CTL_QUIET("unload");
 	CTL_QUIET("load", "--module", getenv("CIPC_KO"), "--channels",
-		  channels, "--msg-max", msg_max);
+		  channels, "--msg-max", msg_max, "--max-channels",
+		  max_channels);
 	ck_assert_uint_eq(param("channels"), orig.channels);
 	ck_assert_uint_eq(param("msg_max"), orig.msg_max);
 	ck_assert(nodes_settle(orig.channels));
+	ck_assert(module_as_found());
 }
 END_TEST
 
@@ -1447,6 +2156,20 @@ static Suite *channels_suite(void)
 	tcase_add_test(tc, test_permission_denied);
 	suite_add_tcase(s, tc);
 
+	tc = chan_tcase("add_remove");
+	tcase_add_checked_fixture(tc, NULL, fixture_add_remove_teardown);
+	/* in the runner, after the last test, even if tests failed */
+	tcase_add_unchecked_fixture(tc, NULL, restore_channels_quiet);
+	tcase_add_test(tc, test_add_remove);
+	tcase_add_test(tc, test_add_index);
+	tcase_add_test(tc, test_list_ids);
+	tcase_add_test(tc, test_remove_releases_waiters);
+	tcase_add_test(tc, test_remove_waiter_stale);
+	tcase_add_test(tc, test_remove_stale_id);
+	tcase_add_test(tc, test_add_remove_not_root);
+	tcase_add_test(tc, test_status_channels);
+	suite_add_tcase(s, tc);
+
 	tc = chan_tcase("status");
 	tcase_add_test(tc, test_status_loaded);
 	tcase_add_test(tc, test_status_kmod_quiet);
@@ -1474,6 +2197,7 @@ static Suite *module_suite(void)
 	tcase_add_test(tc, test_module_load_params);
 	tcase_add_test(tc, test_module_load_already_loaded);
 	tcase_add_test(tc, test_module_list_sorted);
+	tcase_add_test(tc, test_module_load_max_channels);
 	tcase_add_test(tc, test_module_reload_original);
 	suite_add_tcase(s, tc);
 	return s;

@@ -5,12 +5,15 @@
  *   cipc-tools-unit [SUITE...]      suites: parse json usage help
  *                                   notloaded completion
  *
- * - parse:      parse_uint, parse_duration, parse_channel, errno_text;
+ * - parse:      parse_uint, parse_u64, parse_duration, parse_channel,
+ *               errno_text;
  * - json:       the JSON writer, exact output and parsed back by python3;
  * - usage:      every usage error of the real binary: message, "Try" line,
- *               exit status 2, nothing on stdout;
- * - help:       every --help, "help COMMAND", and the man page naming every
- *               option of every help text;
+ *               exit status 2, nothing on stdout (add, remove and load's
+ *               --max-channels included);
+ * - help:       every --help, "help COMMAND", the man page naming every
+ *               option of every help text, and documenting no command
+ *               that does not exist;
  * - notloaded:  with no cipc module (the host): the "cipc is not loaded"
  *               errors, status and version; skipped when cipc is loaded;
  * - completion: the bash completion, run by bash.
@@ -110,6 +113,44 @@ START_TEST(test_parse_uint_bad)
 }
 END_TEST
 
+START_TEST(test_parse_u64)
+{
+	static const struct {
+		const char *s;
+		int err;
+		uint64_t want;
+	} cases[] = {
+		{ "0", 0, 0 },
+		{ "260", 0, 260 },
+		{ "0007", 0, 7 },
+		{ "4294967296", 0, 4294967296ULL },
+		{ "18446744073709551615", 0, UINT64_MAX },
+		{ "18446744073709551616", -ERANGE, 0 },
+		{ "99999999999999999999999999", -ERANGE, 0 },
+		{ "", -EINVAL, 0 },
+		{ "-1", -EINVAL, 0 },
+		{ "+1", -EINVAL, 0 },
+		{ " 1", -EINVAL, 0 },
+		{ "1 ", -EINVAL, 0 },
+		{ "0x10", -EINVAL, 0 },
+		{ "12a", -EINVAL, 0 },
+		{ "1e3", -EINVAL, 0 },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		uint64_t v = 12345;
+		int r = parse_u64(cases[i].s, &v);
+
+		ck_assert_msg(r == cases[i].err, "parse_u64(\"%s\") = %d, "
+			      "expected %d", cases[i].s, r, cases[i].err);
+		ck_assert_msg(v == (r ? 12345 : cases[i].want),
+			      "parse_u64(\"%s\"): %llu", cases[i].s,
+			      (unsigned long long)v);
+	}
+	ck_assert_int_eq(parse_u64(NULL, NULL), -EINVAL);
+}
+END_TEST
+
 START_TEST(test_parse_duration_ok)
 {
 	static const struct {
@@ -206,9 +247,18 @@ START_TEST(test_parse_channel)
 	struct channel_arg ch;
 
 	ck_assert_int_eq(parse_channel("0", &ch), 0);
-	ck_assert(!ch.is_path);
+	ck_assert(!ch.is_path && ch.has_index);
 	ck_assert_uint_eq(ch.index, 0);
 	ck_assert_str_eq(channel_name(&ch), "/dev/cipc0");
+
+	/* the name, as list shows it */
+	ck_assert_int_eq(parse_channel("cipc0", &ch), 0);
+	ck_assert(!ch.is_path && ch.has_index);
+	ck_assert_uint_eq(ch.index, 0);
+	ck_assert_str_eq(channel_name(&ch), "/dev/cipc0");
+	ck_assert_int_eq(parse_channel("cipc017", &ch), 0);
+	ck_assert_uint_eq(ch.index, 17);
+	ck_assert_str_eq(channel_name(&ch), "/dev/cipc17");
 
 	ck_assert_int_eq(parse_channel("255", &ch), 0);
 	ck_assert_uint_eq(ch.index, 255);
@@ -222,16 +272,27 @@ START_TEST(test_parse_channel)
 	ck_assert(ch.is_path);
 	ck_assert_str_eq(ch.path, "/dev/cipc3");
 	ck_assert_str_eq(channel_name(&ch), "/dev/cipc3");
+	/* its index is known without opening it (remove) */
+	ck_assert(ch.has_index);
+	ck_assert_uint_eq(ch.index, 3);
 
 	ck_assert_int_eq(parse_channel("./cipc0", &ch), 0);
-	ck_assert(ch.is_path);
+	ck_assert(ch.is_path && !ch.has_index);
+	ck_assert_int_eq(parse_channel("/dev/cipc0x", &ch), 0);
+	ck_assert(ch.is_path && !ch.has_index);
 	ck_assert_int_eq(parse_channel("/", &ch), 0);
-	ck_assert(ch.is_path);
+	ck_assert(ch.is_path && !ch.has_index);
 
 	ck_assert_int_eq(parse_channel("4294967296", &ch), -ERANGE);
 	ck_assert_int_eq(parse_channel("", &ch), -EINVAL);
 	ck_assert_int_eq(parse_channel(NULL, &ch), -EINVAL);
-	ck_assert_int_eq(parse_channel("cipc0", &ch), -EINVAL);
+	ck_assert_int_eq(parse_channel("cipc", &ch), -EINVAL);
+	ck_assert_int_eq(parse_channel("cipcx", &ch), -EINVAL);
+	ck_assert_int_eq(parse_channel("cipc-1", &ch), -EINVAL);
+	ck_assert_int_eq(parse_channel("cipc 1", &ch), -EINVAL);
+	ck_assert_int_eq(parse_channel("CIPC0", &ch), -EINVAL);
+	ck_assert_int_eq(parse_channel("cipc-control", &ch), -EINVAL);
+	ck_assert_int_eq(parse_channel("cipc4294967296", &ch), -ERANGE);
 	ck_assert_int_eq(parse_channel("-1", &ch), -EINVAL);
 	ck_assert_int_eq(parse_channel("+1", &ch), -EINVAL);
 	ck_assert_int_eq(parse_channel(" 0", &ch), -EINVAL);
@@ -723,14 +784,19 @@ static const struct usage_case usage_cases[] = {
 	{ { "list", "--json=yes" }, "option '--json' takes no value",
 	  "list" },
 	{ { "info" }, "missing channel (CH)", "info" },
-	{ { "info", "abc" }, "invalid channel 'abc': expected an index (0) "
-	  "or a path (/dev/cipc0)", "info" },
-	{ { "info", "cipc0" }, "invalid channel 'cipc0': expected an index "
-	  "(0) or a path (/dev/cipc0)", "info" },
-	{ { "info", "" }, "invalid channel '': expected an index (0) or a "
-	  "path (/dev/cipc0)", "info" },
+	{ { "info", "abc" }, "invalid channel 'abc': expected an index (0), "
+	  "a name (cipc0) or a path (/dev/cipc0)", "info" },
+	{ { "info", "cipcx" }, "invalid channel 'cipcx': expected an index "
+	  "(0), a name (cipc0) or a path (/dev/cipc0)", "info" },
+	{ { "info", "cipc" }, "invalid channel 'cipc': expected an index "
+	  "(0), a name (cipc0) or a path (/dev/cipc0)", "info" },
+	{ { "info", "cipc-control" }, "invalid channel 'cipc-control': "
+	  "expected an index (0), a name (cipc0) or a path (/dev/cipc0)",
+	  "info" },
+	{ { "info", "" }, "invalid channel '': expected an index (0), a name "
+	  "(cipc0) or a path (/dev/cipc0)", "info" },
 	{ { "info", "4294967296" }, "invalid channel '4294967296': expected "
-	  "an index (0) or a path (/dev/cipc0)", "info" },
+	  "an index (0), a name (cipc0) or a path (/dev/cipc0)", "info" },
 	{ { "info", "-1" }, "unknown option '-1'", "info" },
 	{ { "info", "0", "1" }, "unexpected argument '1'", "info" },
 	{ { "info", "--json", "--frob", "0" }, "unknown option '--frob'",
@@ -743,8 +809,8 @@ static const struct usage_case usage_cases[] = {
 	{ { "stats", "0", "0" }, "unexpected argument '0'", "stats" },
 	{ { "wait" }, "missing channel (CH)", "wait" },
 	{ { "wait", "--print" }, "missing channel (CH)", "wait" },
-	{ { "wait", "x" }, "invalid channel 'x': expected an index (0) or a "
-	  "path (/dev/cipc0)", "wait" },
+	{ { "wait", "x" }, "invalid channel 'x': expected an index (0), a name "
+	  "(cipc0) or a path (/dev/cipc0)", "wait" },
 	{ { "wait", "0", "1" }, "unexpected argument '1'", "wait" },
 	{ { "wait", "0", "--timeout" }, "option '--timeout' needs a value",
 	  "wait" },
@@ -793,19 +859,28 @@ static const struct usage_case usage_cases[] = {
 	  "mode" },
 	{ { "mode", "0", "one", "all" }, "unexpected argument 'all'",
 	  "mode" },
-	{ { "mode", "one" }, "invalid channel 'one': expected an index (0) "
-	  "or a path (/dev/cipc0)", "mode" },
+	{ { "mode", "one" }, "invalid channel 'one': expected an index (0), "
+	  "a name (cipc0) or a path (/dev/cipc0)", "mode" },
 	{ { "load", "extra" }, "unexpected argument 'extra'", "load" },
 	{ { "load", "--channels" }, "option '--channels' needs a value",
 	  "load" },
-	{ { "load", "--channels", "0" }, "invalid value '0' for --channels: "
-	  "expected a number from 1 to 256", "load" },
-	{ { "load", "--channels", "257" }, "invalid value '257' for "
-	  "--channels: expected a number from 1 to 256", "load" },
+	{ { "load", "--channels", "1025" }, "invalid value '1025' for "
+	  "--channels: expected a number from 0 to 1024", "load" },
 	{ { "load", "--channels", "-1" }, "invalid value '-1' for "
-	  "--channels: expected a number from 1 to 256", "load" },
+	  "--channels: expected a number from 0 to 1024", "load" },
 	{ { "load", "--channels=four" }, "invalid value 'four' for "
-	  "--channels: expected a number from 1 to 256", "load" },
+	  "--channels: expected a number from 0 to 1024", "load" },
+	{ { "load", "--max-channels" }, "option '--max-channels' needs a "
+	  "value", "load" },
+	{ { "load", "--max-channels", "0" }, "invalid value '0' for "
+	  "--max-channels: expected a number from 1 to 1024", "load" },
+	{ { "load", "--max-channels", "1025" }, "invalid value '1025' for "
+	  "--max-channels: expected a number from 1 to 1024", "load" },
+	{ { "load", "--max-channels=", "--channels", "4" }, "invalid value "
+	  "'' for --max-channels: expected a number from 1 to 1024",
+	  "load" },
+	{ { "load", "--channels", "7", "--max-channels", "6" }, "--channels "
+	  "7 is more than --max-channels 6", "load" },
 	{ { "load", "--msg-max", "0" }, "invalid value '0' for --msg-max: "
 	  "expected a number from 1 to 4096", "load" },
 	{ { "load", "--msg-max", "4097" }, "invalid value '4097' for "
@@ -817,6 +892,42 @@ static const struct usage_case usage_cases[] = {
 	{ { "unload", "--force" }, "unknown option '--force'", "unload" },
 	{ { "status", "x" }, "unexpected argument 'x'", "status" },
 	{ { "status", "--yaml" }, "unknown option '--yaml'", "status" },
+	{ { "add", "4" }, "unexpected argument '4'", "add" },
+	{ { "add", "--index" }, "option '--index' needs a value", "add" },
+	{ { "add", "--index", "-1" }, "invalid value '-1' for --index: "
+	  "expected a number from 0 to 1023", "add" },
+	{ { "add", "--index", "1024" }, "invalid value '1024' for --index: "
+	  "expected a number from 0 to 1023", "add" },
+	{ { "add", "--index=cipc4" }, "invalid value 'cipc4' for --index: "
+	  "expected a number from 0 to 1023", "add" },
+	{ { "add", "--index", "" }, "invalid value '' for --index: "
+	  "expected a number from 0 to 1023", "add" },
+	{ { "add", "--msg-max", "0" }, "invalid value '0' for --msg-max: "
+	  "expected a number from 1 to 4096", "add" },
+	{ { "add", "--msg-max", "4097" }, "invalid value '4097' for "
+	  "--msg-max: expected a number from 1 to 4096", "add" },
+	{ { "add", "--json=1" }, "option '--json' takes no value", "add" },
+	{ { "add", "-i", "1" }, "unknown option '-i'", "add" },
+	{ { "add", "--id", "1" }, "unknown option '--id'", "add" },
+	{ { "remove" }, "missing channel (CH) or --id ID", "remove" },
+	{ { "remove", "--id" }, "option '--id' needs a value", "remove" },
+	{ { "remove", "--id", "x" }, "invalid value 'x' for --id: expected "
+	  "a channel id (a number, as list shows)", "remove" },
+	{ { "remove", "--id", "-1" }, "invalid value '-1' for --id: expected "
+	  "a channel id (a number, as list shows)", "remove" },
+	{ { "remove", "--id=18446744073709551616" }, "invalid value "
+	  "'18446744073709551616' for --id: expected a channel id (a number, "
+	  "as list shows)", "remove" },
+	{ { "remove", "0", "--id", "" }, "invalid value '' for --id: expected "
+	  "a channel id (a number, as list shows)", "remove" },
+	{ { "remove", "abc" }, "invalid channel 'abc': expected an index "
+	  "(0), a name (cipc0) or a path (/dev/cipc0)", "remove" },
+	{ { "remove", "0", "1" }, "unexpected argument '1'", "remove" },
+	{ { "remove", "--id", "4", "cipc4", "x" }, "unexpected argument 'x'",
+	  "remove" },
+	{ { "remove", "--index", "4" }, "unknown option '--index'",
+	  "remove" },
+	{ { "remove", "0", "--json" }, "unknown option '--json'", "remove" },
 	{ { "version", "x" }, "unexpected argument 'x'", "version" },
 	{ { "version", "--json" }, "unknown option '--json'", "version" },
 };
@@ -860,7 +971,7 @@ END_TEST
 
 static const char *const commands[] = {
 	"list", "info", "stats", "wait", "complete", "reinit", "mode",
-	"load", "unload", "status", "version", "help",
+	"add", "remove", "load", "unload", "status", "version", "help",
 };
 
 /* Run cipcctl ARGS, must exit 0 with nothing on stderr; its stdout. */
@@ -991,6 +1102,57 @@ START_TEST(test_help_man_page)
 }
 END_TEST
 
+/*
+ * The man page documents no command that cipcctl lacks: every subsection
+ * of COMMANDS starts with a command whose --help works, and its SYNOPSIS
+ * names every command.
+ */
+START_TEST(test_help_man_commands)
+{
+	char *man = slurp(CIPCCTL_MAN), *p, *end;
+	unsigned int sections = 0;
+
+	p = strstr(man, "\n.SH COMMANDS\n");
+	ck_assert_msg(p, "cipcctl.1 has no COMMANDS section");
+	end = strstr(p + 1, "\n.SH ");
+	ck_assert_ptr_nonnull(end);
+	while ((p = strstr(p, "\n.SS ")) != NULL && p < end) {
+		char word[32];
+		size_t n = 0;
+		bool known = false;
+
+		p += 5;
+		if (*p == '"')
+			p++;
+		while (n + 1 < sizeof(word) && p[n] >= 'a' && p[n] <= 'z') {
+			word[n] = p[n];
+			n++;
+		}
+		word[n] = '\0';
+		for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+			known |= strcmp(word, commands[i]) == 0;
+		ck_assert_msg(known, "cipcctl.1 documents an unknown command "
+			      "'%s'", word);
+		free(stdout_of(word, "--help", NULL));
+		sections++;
+	}
+	ck_assert_uint_eq(sections, ARRAY_SIZE(commands));
+	p = strstr(man, "\n.SH SYNOPSIS\n");
+	end = strstr(man, "\n.SH DESCRIPTION\n");
+	ck_assert(p && end && p < end);
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
+		char want[64];
+
+		snprintf(want, sizeof(want), "\n.SY cipcctl\n.B %s\n",
+			 commands[i]);
+		ck_assert_msg(strstr(p, want) && strstr(p, want) < end,
+			      "the SYNOPSIS of cipcctl.1 lacks %s",
+			      commands[i]);
+	}
+	free(man);
+}
+END_TEST
+
 /* groff renders the man page without a warning. */
 START_TEST(test_help_man_groff)
 {
@@ -1059,6 +1221,12 @@ START_TEST(test_notloaded_channels)
 		{ "reinit", "0" },
 		{ "mode", "0" },
 		{ "mode", "0", "all" },
+		{ "add" },
+		{ "add", "--index", "4", "--json" },
+		{ "remove", "0" },
+		{ "remove", "cipc0", "--id", "256" },
+		{ "remove", "--id", "5" },
+		{ "remove", "./typo" },
 		{ "unload" },
 	};
 
@@ -1108,9 +1276,9 @@ START_TEST(test_notloaded_status)
 	if (!module_absent(__func__))
 		return;
 	out = stdout_of("status", NULL, NULL);
-	ck_assert_msg(strncmp(out, "module      cipc\nloaded      no\n"
-			      "kernel      ", 40) == 0, "status: %s", out);
-	ck_assert_msg(strstr(out, "\ninstalled   "), "status: %s", out);
+	ck_assert_msg(strncmp(out, "module       cipc\nloaded       no\n"
+			      "kernel       ", 43) == 0, "status: %s", out);
+	ck_assert_msg(strstr(out, "\ninstalled    "), "status: %s", out);
 	free(out);
 
 	out = stdout_of("status", "--json", NULL);
@@ -1119,6 +1287,7 @@ START_TEST(test_notloaded_status)
 			"assert d['module']=='cipc' and d['loaded'] is False, d\n"
 			"assert d['kernel']==os.uname().release, d\n"
 			"assert 'installed' in d and 'state' not in d, d\n"
+			"assert 'channels' not in d and 'max_channels' not in d, d\n"
 			"print('ok')\n", out, strlen(out));
 	ck_assert_msg(st == 0 && strcmp(p.out, "ok\n") == 0,
 		      "status --json [%s]: %s", out, p.err);
@@ -1177,7 +1346,7 @@ START_TEST(test_completion)
 		const char *words, *want;
 	} cases[] = {
 		{ "cipcctl ''", "list info stats wait complete reinit mode "
-		  "load unload status version help\n" },
+		  "add remove load unload status version help\n" },
 		{ "cipcctl st", "stats status\n" },
 		{ "cipcctl -", "-h --help -V --version\n" },
 		{ "cipcctl wait 0 --", "--timeout --print --help\n" },
@@ -1186,12 +1355,24 @@ START_TEST(test_completion)
 		{ "cipcctl list --j", "--json\n" },
 		{ "cipcctl complete 0 --", "--all --message --help\n" },
 		{ "cipcctl complete 0 --message ''", "\n" },
-		{ "cipcctl load --", "--channels --msg-max --module --help\n" },
+		{ "cipcctl load --", "--channels --max-channels --msg-max "
+		  "--module --help\n" },
+		{ "cipcctl load --max-channels ''", "\n" },
+		{ "cipcctl load --m", "--max-channels --msg-max --module\n" },
+		{ "cipcctl a", "add\n" },
+		{ "cipcctl r", "reinit remove\n" },
+		{ "cipcctl add -", "--index --msg-max --json --help\n" },
+		{ "cipcctl add --index ''", "\n" },
+		{ "cipcctl add --index 4 --", "--index --msg-max --json "
+		  "--help\n" },
+		{ "cipcctl add --msg-max 64 ''", "\n" },
+		{ "cipcctl remove -", "--id --help\n" },
+		{ "cipcctl remove 4 ''", "\n" },
 		{ "cipcctl mode 0 ''", "one all\n" },
 		{ "cipcctl mode 0 a", "all\n" },
 		{ "cipcctl mode 0 one ''", "\n" },
 		{ "cipcctl help ''", "list info stats wait complete reinit "
-		  "mode load unload status version help\n" },
+		  "mode add remove load unload status version help\n" },
 		{ "cipcctl help wait ''", "\n" },
 		{ "cipcctl unload ''", "\n" },
 	};
@@ -1221,6 +1402,15 @@ START_TEST(test_completion_no_channels)
 	got = complete_words("cipcctl info ''");
 	ck_assert_str_eq(got, "\n");
 	free(got);
+	got = complete_words("cipcctl remove ''");
+	ck_assert_str_eq(got, "\n");
+	free(got);
+	got = complete_words("cipcctl remove --id ''");
+	ck_assert_str_eq(got, "\n");
+	free(got);
+	got = complete_words("cipcctl remove --id 4 ''");
+	ck_assert_str_eq(got, "\n");
+	free(got);
 }
 END_TEST
 
@@ -1233,6 +1423,7 @@ static Suite *parse_suite(void)
 
 	tcase_add_test(tc, test_parse_uint_ok);
 	tcase_add_test(tc, test_parse_uint_bad);
+	tcase_add_test(tc, test_parse_u64);
 	tcase_add_test(tc, test_parse_duration_ok);
 	tcase_add_test(tc, test_parse_duration_bad);
 	tcase_add_test(tc, test_parse_channel);
@@ -1285,6 +1476,7 @@ static Suite *help_suite(void)
 			    (int)ARRAY_SIZE(commands));
 	tcase_add_test(tc, test_help_wins);
 	tcase_add_test(tc, test_help_man_page);
+	tcase_add_test(tc, test_help_man_commands);
 	tcase_add_test(tc, test_help_man_groff);
 	suite_add_tcase(s, tc);
 	return s;
