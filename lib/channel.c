@@ -6,12 +6,14 @@
  * A node is accepted as a cipc channel only if it is a character device
  * whose sysfs entry, /sys/dev/char/MAJ:MIN/subsystem, points at the cipc
  * class, and if the driver behind it answers CIPC_IOC_INFO with the ABI
- * version the library was built for. cipc_channel_open_path() checks the
- * node (pinned by an O_PATH descriptor) before opening that very inode, so
- * that no other device is ever opened, even if the path is swapped (opening
- * some devices has side effects, e.g. a watchdog), and opens with
- * O_NONBLOCK so that a FIFO or a terminal cannot block the call; the mode
- * the caller asked for is set once the channel is known to be cipc's.
+ * version the library was built for. cipc__open_node() checks the node
+ * (pinned by an O_PATH descriptor) before opening that very inode, so that
+ * a path swapped meanwhile cannot make the library open another device
+ * (opening some devices has side effects, e.g. a watchdog), and checks it
+ * again once it is open (what remains possible is said there); channels
+ * are opened with O_NONBLOCK so that a FIFO or a terminal cannot block the
+ * call, and get the mode the caller asked for once they are known to be
+ * cipc's.
  *
  * A handle remembers the id the driver reported when it was opened
  * (CIPC_IOC_INFO): ops.c compares it with /sys/class/cipc/cipcN/id to tell
@@ -38,8 +40,6 @@
 #define CIPC_OPEN_FLAGS		(O_ACCMODE | O_NONBLOCK | O_CLOEXEC)
 
 #define CIPC_DEV_FMT		"/dev/cipc%u"
-#define CIPC_SYSFS_FMT		"/sys/dev/char/%u:%u/subsystem"
-#define CIPC_CLASS_SUFFIX	"/class/cipc"
 
 CIPC_API const char *cipc_version_string(void)
 {
@@ -61,18 +61,17 @@ static int cipc_check_flags(int flags)
 	return 0;
 }
 
-/* 0 if st is a character device of the cipc class, else -1 with ENODEV. */
-static int cipc_check_node(const struct stat *st)
+CIPC_HIDDEN int cipc__check_chrdev(const struct stat *st, const char *attr,
+				   const char *suffix)
 {
-	static const char suffix[] = CIPC_CLASS_SUFFIX;
-	const size_t slen = sizeof(suffix) - 1;
+	const size_t slen = strlen(suffix);
 	char path[64], link[PATH_MAX];
 	ssize_t n;
 
 	if (!S_ISCHR(st->st_mode))
 		goto nodev;
-	snprintf(path, sizeof(path), CIPC_SYSFS_FMT, major(st->st_rdev),
-		 minor(st->st_rdev));
+	snprintf(path, sizeof(path), "/sys/dev/char/%u:%u%s",
+		 major(st->st_rdev), minor(st->st_rdev), attr);
 	n = readlink(path, link, sizeof(link));
 	if (n < 0 || (size_t)n >= sizeof(link) || (size_t)n < slen ||
 	    memcmp(link + n - slen, suffix, slen) != 0)
@@ -81,6 +80,12 @@ static int cipc_check_node(const struct stat *st)
 nodev:
 	errno = ENODEV;
 	return -1;
+}
+
+/* 0 if st is a character device of the cipc class, else -1 with ENODEV. */
+static int cipc_check_node(const struct stat *st)
+{
+	return cipc__check_chrdev(st, "/subsystem", "/class/cipc");
 }
 
 CIPC_HIDDEN struct cipc_channel *
@@ -128,10 +133,16 @@ CIPC_HIDDEN int cipc__open_node(const char *path, int mode,
 	int fd, pfd, err;
 
 	/*
-	 * Never open another device: pin the node with O_PATH (which opens
-	 * nothing), check it, then open that very inode through
-	 * /proc/self/fd, so that a path swapped in between cannot make us
-	 * open another device.
+	 * Pin the node with O_PATH (which opens nothing) and check it, then
+	 * open that very inode through /proc/self/fd: a path swapped in
+	 * between cannot make us open another device. The driver behind a
+	 * device number can change as well, if cipc is unloaded and another
+	 * driver given the same number between the check and the open: that
+	 * takes privileged module unloads and loads racing with this call,
+	 * and that open cannot be undone. The descriptor is not kept though:
+	 * the device opened is checked again once its open file pins its
+	 * driver, so only a driver replaced twice, back to cipc's device by
+	 * the second check, could go unnoticed.
 	 */
 	pfd = open(path, O_PATH | O_CLOEXEC);
 	if (pfd < 0)
@@ -142,6 +153,7 @@ CIPC_HIDDEN int cipc__open_node(const char *path, int mode,
 		errno = err;
 		return -1;
 	}
+	/* ENOENT if /proc is not mounted. */
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
 	fd = open(proc, mode | O_CLOEXEC | O_NOCTTY);
 	err = errno;
@@ -150,7 +162,8 @@ CIPC_HIDDEN int cipc__open_node(const char *path, int mode,
 	if (fd < 0)
 		return -1;
 	if (fstat(fd, &st2) < 0 || st2.st_rdev != st.st_rdev ||
-	    st2.st_ino != st.st_ino || st2.st_dev != st.st_dev) {
+	    st2.st_ino != st.st_ino || st2.st_dev != st.st_dev ||
+	    check(&st2) < 0) {
 		close(fd);
 		errno = ENODEV;
 		return -1;
@@ -213,7 +226,7 @@ CIPC_API struct cipc_channel *cipc_channel_open_path(const char *path,
 			     cipc_check_node);
 	if (fd < 0)
 		return NULL;
-	/* Checks again what was opened: the node may have been replaced. */
+	/* The driver's answer, and its ABI version. */
 	ch = cipc__channel_from_fd_abi(fd, CIPC_ABI_VERSION);
 	if (!ch)
 		goto fail;
@@ -262,7 +275,17 @@ CIPC_API struct cipc_channel *cipc_channel_open_id(uint64_t id, int flags)
 		return NULL;
 	}
 	ch = cipc_channel_open((unsigned int)index, flags);
-	if (ch && ch->id != id) {
+	if (!ch) {
+		/*
+		 * ENODEV here means no channel at the index: a node left
+		 * behind by a removed channel (a static /dev, a copy made
+		 * with mknod), or a removal racing with the open.
+		 */
+		if (errno == ENODEV)
+			errno = ENOENT;
+		return NULL;
+	}
+	if (ch->id != id) {
 		/* Another channel holds the index now. */
 		cipc_channel_close(ch);
 		errno = ESTALE;

@@ -15,7 +15,11 @@
  *    reused soon, see cipc_channel_id()). Once that channel is removed,
  *    every call through the handle fails with ENODEV, or with ESTALE when
  *    its index already holds a different channel: the handle is stale and
- *    only cipc_channel_close() is left to do with it.
+ *    only cipc_channel_close() is left to do with it. Both errors mean
+ *    "removed" and should be handled alike: which one a stale handle gets
+ *    changes as successors come and go at its index (ENODEV, then ESTALE
+ *    once another channel is added there, ENODEV again once that one is
+ *    removed, ...).
  *
  * Build with: pkg-config --cflags --libs libcipc
  */
@@ -107,10 +111,11 @@ unsigned int cipc_abi_version(void);
  *               O_NONBLOCK (kept on the descriptor: it affects only read(2)
  *               on cipc_channel_fd(); the library's waits take a timeout
  *               instead); O_CLOEXEC is always added (passing it is allowed)
- * @return a handle, or NULL with errno: ENOENT no such channel, EACCES,
- *         EINVAL bad flags, ENODEV not a cipc device (or a channel that no
- *         longer exists), EPROTO the driver's ABI version is not the one the
- *         library was built for (upgrade both together), ENOMEM.
+ * @return a handle, or NULL with errno: ENOENT no such channel (or /proc
+ *         is not mounted: the node is reopened through /proc/self/fd),
+ *         EACCES, EINVAL bad flags, ENODEV not a cipc device (or a channel
+ *         that no longer exists), EPROTO the driver's ABI version is not the
+ *         one the library was built for (upgrade both together), ENOMEM.
  */
 struct cipc_channel *cipc_channel_open(unsigned int index, int flags);
 
@@ -140,17 +145,22 @@ unsigned int cipc_channel_index(struct cipc_channel *ch);
  * @return the id of the channel the handle opened: seq * max_channels + N,
  *         where seq counts the channels removed from index N since the
  *         module was loaded, so that a removed channel's id is not given
- *         to its successor. UINT64_MAX with EINVAL for a NULL handle.
+ *         to its successor. Ids are valid for one load of the module: they
+ *         start again when it is reloaded, so an id kept across a reload
+ *         may name an unrelated channel (as System V IPC ids across a
+ *         reboot). UINT64_MAX with EINVAL for a NULL handle.
  */
 uint64_t cipc_channel_id(struct cipc_channel *ch);
 
 /**
  * Open the channel with this id (at index id % max_channels), as
  * cipc_channel_open() does.
- * @return a handle, or NULL with errno: ESTALE that channel was removed
- *         and its index holds another one, ENOENT no channel at its index
- *         (or the module is not loaded), and the errors of
- *         cipc_channel_open().
+ * @return a handle, or NULL with errno: ESTALE the channel at that index
+ *         is not the one with this id (it was removed, or the id was never
+ *         issued), ENOENT no channel at its index (also when a node is left
+ *         at /dev/cipcN by a removed channel, or a removal races with the
+ *         call; or the module is not loaded), and the other errors of
+ *         cipc_channel_open() (never ENODEV).
  */
 struct cipc_channel *cipc_channel_open_id(uint64_t id, int flags);
 
@@ -223,11 +233,13 @@ int cipc_channel_get_stats(struct cipc_channel *ch,
 int cipc_channel_reset_stats(struct cipc_channel *ch);
 
 /**
- * Open /dev/cipc-control, read-write.
- * @return a handle, or NULL with errno: ENOENT the module is not loaded,
- *         EACCES (the node is root-only unless udev grants a group),
- *         ENODEV not the cipc control device, EPROTO driver ABI mismatch,
- *         ENOMEM.
+ * Open /dev/cipc-control, read-write, or read-only if the caller may only
+ * read the node: that is enough for cipc_control_get_info(), while adding
+ * and removing then fail with EPERM without CAP_SYS_ADMIN, EBADF with it.
+ * @return a handle, or NULL with errno: ENOENT the module is not loaded
+ *         (or /proc is not mounted), EACCES (the node is root-only unless
+ *         udev grants a group), ENODEV not the cipc control device, EPROTO
+ *         driver ABI mismatch, ENOMEM.
  */
 struct cipc_control *cipc_control_open(void);
 
@@ -243,9 +255,10 @@ int cipc_control_get_info(struct cipc_control *ctl,
  * @param index    the index wanted, or CIPC_INDEX_ANY for the lowest free one
  * @param msg_max  its largest message, or 0 for the module's msg_max
  * @param id       if not NULL, the new channel's id
- * @return the new channel's index, or -1 with errno: EPERM, EEXIST index
- *         taken, ENOSPC max_channels reached (or index >= max_channels),
- *         EINVAL bad index or msg_max, ENOMEM.
+ * @return the new channel's index, or -1 with errno: EPERM, EBADF the
+ *         handle was opened read-only (see cipc_control_open()), EEXIST
+ *         index taken, ENOSPC max_channels reached (or index >=
+ *         max_channels), EINVAL bad index or msg_max, ENOMEM.
  */
 int cipc_control_add(struct cipc_control *ctl, int index, size_t msg_max,
 		     uint64_t *id);
@@ -253,14 +266,16 @@ int cipc_control_add(struct cipc_control *ctl, int index, size_t msg_max,
 /**
  * Remove the channel at @p index, in use or not: its waiters return ENODEV
  * and its open handles go stale. Needs CAP_SYS_ADMIN.
- * @return 0, or -1 with errno: EPERM, ENOENT no channel at @p index.
+ * @return 0, or -1 with errno: EPERM, EBADF (as for cipc_control_add()),
+ *         ENOENT no channel at @p index.
  */
 int cipc_control_remove(struct cipc_control *ctl, unsigned int index);
 
 /**
  * Remove the channel with id @p id, only if it still exists.
- * @return 0, or -1 with errno: EPERM, ENOENT no channel at its index,
- *         ESTALE its index holds another channel (nothing removed).
+ * @return 0, or -1 with errno: EPERM, EBADF, ENOENT no channel at its
+ *         index, ESTALE the channel at that index is not the one with this
+ *         id (it was removed, or the id was never issued; nothing removed).
  */
 int cipc_control_remove_id(struct cipc_control *ctl, uint64_t id);
 

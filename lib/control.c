@@ -7,8 +7,12 @@
  * /sys/dev/char/MAJ:MIN, is the misc device cipc-control, and if the driver
  * behind it answers CIPC_CTL_INFO with the ABI version the library was
  * built for. It is opened as channels are (cipc__open_node(): pinned with
- * O_PATH, checked, that very inode reopened), so that no other device is
- * ever opened.
+ * O_PATH, checked, that very inode reopened and checked again), so that a
+ * path swapped meanwhile cannot make the library open another device.
+ * It is opened read-write, or read-only when the caller may only read the
+ * node (a udev rule may grant that): CIPC_CTL_INFO works on any open mode,
+ * CIPC_CTL_ADD and CIPC_CTL_REMOVE need CAP_SYS_ADMIN (EPERM), then a
+ * descriptor open for writing (EBADF).
  *
  * Every call is one ioctl on the handle's descriptor with its argument on
  * the caller's stack; errno is the kernel's, except EINVAL for arguments
@@ -17,41 +21,20 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "internal.h"
 
 #define CIPC_CONTROL_DEV	"/dev/" CIPC_CONTROL_NAME
-#define CIPC_CONTROL_SYSFS_FMT	"/sys/dev/char/%u:%u"
-#define CIPC_CONTROL_SUFFIX	"/misc/" CIPC_CONTROL_NAME
 
 /* 0 if st is the cipc control device (a misc device), else -1, ENODEV. */
 static int cipc_check_control(const struct stat *st)
 {
-	static const char suffix[] = CIPC_CONTROL_SUFFIX;
-	const size_t slen = sizeof(suffix) - 1;
-	char path[64], link[PATH_MAX];
-	ssize_t n;
-
-	if (!S_ISCHR(st->st_mode))
-		goto nodev;
-	snprintf(path, sizeof(path), CIPC_CONTROL_SYSFS_FMT,
-		 major(st->st_rdev), minor(st->st_rdev));
-	n = readlink(path, link, sizeof(link));
-	if (n < 0 || (size_t)n >= sizeof(link) || (size_t)n < slen ||
-	    memcmp(link + n - slen, suffix, slen) != 0)
-		goto nodev;
-	return 0;
-nodev:
-	errno = ENODEV;
-	return -1;
+	return cipc__check_chrdev(st, "", "/misc/" CIPC_CONTROL_NAME);
 }
 
 /* CIPC_CTL_INFO into *ki: 0, or -1 with errno (ENOTTY becomes ENODEV). */
@@ -74,6 +57,9 @@ cipc__control_open_path(const char *path, unsigned int abi_version)
 	int fd, err;
 
 	fd = cipc__open_node(path, O_RDWR, cipc_check_control);
+	/* Enough for CIPC_CTL_INFO; add and remove will say EPERM or EBADF. */
+	if (fd < 0 && errno == EACCES)
+		fd = cipc__open_node(path, O_RDONLY, cipc_check_control);
 	if (fd < 0)
 		return NULL;
 	if (cipc_control_info(fd, &ki) < 0)

@@ -72,13 +72,26 @@ CIPC_HIDDEN struct cipc_control *
 cipc__control_open_path(const char *path, unsigned int abi_version);
 
 /*
+ * 0 if @st is a character device whose sysfs entry, the symbolic link
+ * /sys/dev/char/MAJ:MIN@attr (@attr "" or "/subsystem"), ends in @suffix
+ * ("/class/cipc" for a channel, "/misc/cipc-control" for the control
+ * device); else -1 with ENODEV. The node checks of channel.c and control.c.
+ */
+CIPC_HIDDEN int cipc__check_chrdev(const struct stat *st, const char *attr,
+				   const char *suffix);
+
+/*
  * Opens @path with @mode (O_CLOEXEC and O_NOCTTY added) only if the node
  * it names passes @check (0, or -1 with errno set): the node is pinned by
  * an O_PATH descriptor, which opens nothing, checked, and that very inode
- * is then opened through /proc/self/fd and compared with what was
- * checked (ENODEV if it differs), so that a path swapped meanwhile can
- * never make the library open another device. Returns the descriptor, or
- * -1 with errno set (that of open(2), fstat(2) or @check).
+ * is then opened through /proc/self/fd (ENOENT if /proc is not mounted),
+ * so that a path swapped meanwhile can never make the library open
+ * another device. What was opened must be the inode checked, and pass
+ * @check again (ENODEV otherwise, the descriptor closed): that narrows,
+ * without closing, the window in which cipc is unloaded and another
+ * driver given its device number (privileged module unloads and loads
+ * racing with the call). Returns the descriptor, or -1 with errno set
+ * (that of open(2), fstat(2) or @check).
  */
 CIPC_HIDDEN int cipc__open_node(const char *path, int mode,
 				int (*check)(const struct stat *st));

@@ -7,9 +7,10 @@
  * Version and ABI version, argument checks, every way a node or a
  * descriptor that is not a cipc channel is refused (and the descriptor left
  * to its owner), NULL handles, ids and the control device without the
- * module, and the shape of the build: the symbols the
- * shared library exports are exactly those of lib/cipc.h and of
- * lib/libcipc.map, its SONAME and symlinks, the pkg-config files. Built by
+ * module, and the shape of the build: the symbols the shared library
+ * exports are exactly those of lib/cipc.h and of lib/libcipc.map, its
+ * SONAME and symlinks, the pkg-config files, the man pages (every function
+ * has one, no prose on a font-alternating line). Built by
  * tests/lib/lib-tests.mk against the shared library, and once more with
  * the library's sources and -fsanitize=address,undefined; `make
  * check-lib-host` runs the first under valgrind and the second as it is.
@@ -733,6 +734,94 @@ START_TEST(test_man_pages)
 }
 END_TEST
 
+/* A word of prose: two letters or more, nothing else. */
+static bool is_prose_word(const char *tok, size_t len)
+{
+	if (len < 2)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!((tok[i] >= 'a' && tok[i] <= 'z') ||
+		      (tok[i] >= 'A' && tok[i] <= 'Z')))
+			return false;
+	return true;
+}
+
+/*
+ * The macros that alternate two fonts (.BR, .IR, ...) join their arguments
+ * without a space: prose on such a line renders as one word ("see
+ * cipc_channel_open(3).Awaiterblockedwhen..."), and neither man nor groff
+ * warns. Two words of prose side by side, unquoted, are that mistake.
+ */
+START_TEST(test_man_alternating_fonts)
+{
+	static const char *const macros[] = { ".BR ", ".RB ", ".BI ", ".IB ",
+		".IR ", ".RI " };
+	struct dirent *de;
+	int pages = 0;
+	DIR *d;
+
+	d = opendir(CIPC_LIBT_MAN_DIR);
+	ck_assert_msg(d != NULL, "%s: %s", CIPC_LIBT_MAN_DIR, errname(errno));
+	while ((de = readdir(d)) != NULL) {
+		char path[PATH_MAX], *page, *line, *next;
+		size_t len = strlen(de->d_name);
+		int lineno = 0;
+
+		if (len < 3 || strcmp(de->d_name + len - 2, ".3") != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", CIPC_LIBT_MAN_DIR,
+			 de->d_name);
+		page = slurp(path);
+		pages++;
+		for (line = page; line; line = next) {
+			const char *p, *prev = NULL;
+			size_t prev_len = 0;
+			bool alt = false;
+
+			next = strchr(line, '\n');
+			if (next)
+				*next++ = '\0';
+			lineno++;
+			for (size_t i = 0; i < sizeof(macros) / sizeof(*macros);
+			     i++)
+				alt |= strncmp(line, macros[i], 4) == 0;
+			if (!alt)
+				continue;
+			/* Its arguments: quoted ones are never prose. */
+			for (p = line + 4; *p;) {
+				const char *tok = p;
+				size_t tlen;
+
+				if (*p == ' ') {
+					p++;
+					continue;
+				}
+				if (*p == '"') {
+					p = strchr(p + 1, '"');
+					p = p ? p + 1 : tok + strlen(tok);
+					prev = NULL;
+					continue;
+				}
+				while (*p && *p != ' ')
+					p++;
+				tlen = (size_t)(p - tok);
+				ck_assert_msg(!(prev && is_prose_word(prev,
+						prev_len) &&
+					is_prose_word(tok, tlen)),
+					"%s:%d: prose on a font-alternating "
+					"line renders without spaces: %s",
+					path, lineno, line);
+				prev = tok;
+				prev_len = tlen;
+			}
+		}
+		free(page);
+	}
+	closedir(d);
+	ck_assert_int_gt(pages, 0);
+}
+END_TEST
+
 START_TEST(test_soname_and_links)
 {
 	char cmd[PATH_MAX + 64], out[256], target[PATH_MAX];
@@ -811,6 +900,7 @@ static Suite *unit_suite(void)
 	tcase_add_test(tc, test_exports);
 	tcase_add_test(tc, test_dlopen);
 	tcase_add_test(tc, test_man_pages);
+	tcase_add_test(tc, test_man_alternating_fonts);
 	tcase_add_test(tc, test_soname_and_links);
 	tcase_add_test(tc, test_pkg_config);
 	suite_add_tcase(s, tc);

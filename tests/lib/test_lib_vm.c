@@ -36,14 +36,19 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <linux/capability.h>
 
 /*
  * <linux/cipc.h> and <cipc.h> as the library sees them, and the test
@@ -1925,18 +1930,31 @@ static struct cipc_ctl_info raw_ctl_info(void)
 	return info;
 }
 
+/* The mode of the control node when the case started (tests change it). */
+static mode_t control_mode;
+
 /*
  * Back to the channels of the module's load, 0..channels-1 and no other,
- * through raw ioctls (a library bug must not break the fixture). NULL, or
- * what went wrong.
+ * through raw ioctls (a library bug must not break the fixture); without a
+ * node left by a test where there is no channel, and with the control
+ * node's mode as found. NULL, or what went wrong.
  */
 static const char *channels_restore(void)
 {
 	static char err[128];
 	unsigned int base = param("channels"), max = param("max_channels");
 	struct cipc_ctl_info info;
-	int fd = open(CONTROL_DEV, O_RDWR | O_CLOEXEC);
+	struct stat st;
+	int fd;
 
+	if (control_mode && (stat(CONTROL_DEV, &st) < 0 ||
+			     ((st.st_mode & 07777) != control_mode &&
+			      chmod(CONTROL_DEV, control_mode) < 0))) {
+		snprintf(err, sizeof(err), "restoring the mode of %s: %s",
+			 CONTROL_DEV, errname(errno));
+		return err;
+	}
+	fd = open(CONTROL_DEV, O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
 		snprintf(err, sizeof(err), "open(%s): %s", CONTROL_DEV,
 			 errname(errno));
@@ -1946,6 +1964,18 @@ static const char *channels_restore(void)
 		struct cipc_ctl_channel cc;
 		bool exists = chan_exists(i);
 
+		if (!exists) {
+			char node[32];
+
+			/* A node made by a test (mknod) of no channel. */
+			snprintf(node, sizeof(node), "/dev/cipc%u", i);
+			if (unlink(node) < 0 && errno != ENOENT) {
+				snprintf(err, sizeof(err), "unlink(%s): %s",
+					 node, errname(errno));
+				close(fd);
+				return err;
+			}
+		}
 		if (exists == (i < base))
 			continue;
 		memset(&cc, 0, sizeof(cc));
@@ -1970,6 +2000,15 @@ static const char *channels_restore(void)
 	}
 	close(fd);
 	return NULL;
+}
+
+/* The unchecked setup of the control case: what its fixture restores. */
+static void control_record(void)
+{
+	struct stat st;
+
+	if (stat(CONTROL_DEV, &st) == 0)
+		control_mode = st.st_mode & 07777;
 }
 
 /* The checked fixture of the control case, before and after each test. */
@@ -2401,6 +2440,99 @@ START_TEST(test_open_id)
 }
 END_TEST
 
+/*
+ * A node left at /dev/cipcN by a removed channel (a static /dev, a copy
+ * made with mknod) is no channel: open_id() says ENOENT, as for no node,
+ * never ENODEV; opening the node by index or path says ENODEV.
+ */
+START_TEST(test_open_id_left_node)
+{
+	struct cipc_control *ctl = open_ctl();
+	unsigned int idx;
+	char node[32];
+	struct stat st;
+	uint64_t id;
+
+	idx = add_any(ctl, &id);
+	snprintf(node, sizeof(node), "/dev/cipc%u", idx);
+	ck_assert_int_eq(stat(node, &st), 0);
+	ck_ok(cipc_control_remove(ctl, idx));
+	ck_fails(access(node, F_OK), ENOENT);
+	ck_fails_null(cipc_channel_open_id(id, O_RDONLY), ENOENT);
+
+	/* The same node again, as a static /dev would keep it. */
+	ck_assert_msg(mknod(node, S_IFCHR | 0600, st.st_rdev) == 0,
+		      "mknod(%s): %s", node, errname(errno));
+	ck_fails_null(cipc_channel_open_id(id, O_RDONLY), ENOENT);
+	ck_fails_null(cipc_channel_open_id(id, O_RDWR | O_NONBLOCK), ENOENT);
+	ck_fails_null(cipc_channel_open(idx, O_RDONLY), ENODEV);
+	ck_fails_null(cipc_channel_open_path(node, O_RDONLY), ENODEV);
+	/* The driver refuses it too, when asked directly. */
+	ck_fails(open(node, O_RDONLY | O_CLOEXEC), ENODEV);
+	ck_assert_int_eq(unlink(node), 0);
+	cipc_control_close(ctl);
+}
+END_TEST
+
+/*
+ * Nodes are opened through /proc/self/fd: without /proc (an empty tmpfs
+ * over it in a mount namespace of a child; unmounting it would uncover
+ * the host's /proc through the guest's 9p root), opening fails with ENOENT.
+ */
+START_TEST(test_no_proc)
+{
+	static const char *const what[] = {
+		[10] = "could not hide /proc in a new mount namespace",
+		[11] = "cipc_channel_open did not fail with ENOENT",
+		[12] = "cipc_channel_open_path did not fail with ENOENT",
+		[13] = "cipc_control_open did not fail with ENOENT",
+		[14] = "cipc_channel_from_fd failed",
+	};
+	pid_t parent = getpid(), pid;
+	int status, code, fd;
+
+	fd = raw_open(CHAN, O_RDONLY);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (!pid) {
+		struct cipc_channel *ch;
+		struct cipc_control *c;
+
+		child_init(parent);
+		if (unshare(CLONE_NEWNS) ||
+		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+		    mount("none", "/proc", "tmpfs", MS_NOSUID | MS_NODEV |
+			  MS_NOEXEC, "size=16k") ||
+		    access("/proc/self", F_OK) == 0)
+			_exit(10);
+		errno = 0;
+		ch = cipc_channel_open(CHAN, O_RDONLY);
+		if (ch || errno != ENOENT)
+			_exit(11);
+		errno = 0;
+		ch = cipc_channel_open_path("/dev/cipc0", O_RDONLY);
+		if (ch || errno != ENOENT)
+			_exit(12);
+		errno = 0;
+		c = cipc_control_open();
+		if (c || errno != ENOENT)
+			_exit(13);
+		/* A descriptor needs no /proc. */
+		ch = cipc_channel_from_fd(fd);
+		if (!ch)
+			_exit(14);
+		cipc_channel_close(ch);
+		_exit(0);
+	}
+	close(fd);
+	status = reap(pid, SETTLE_MS);
+	code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	ck_assert_msg(code == 0, "without /proc: %s (status %#x)",
+		      code > 0 && (size_t)code < sizeof(what) / sizeof(what[0])
+		      && what[code] ? what[code] : "the child failed", status);
+}
+END_TEST
+
 /* poll reports a removed channel as an error and a hang-up. */
 static void expect_pollhup(struct cipc_channel *ch)
 {
@@ -2537,8 +2669,9 @@ START_TEST(test_stale_handle)
 	ck_ok(cipc_channel_complete(ch));
 	ck_assert_uint_eq(chan_ull(idx, "done"), 1);
 
-	/* remove_id() of the old id removes nothing. */
+	/* remove_id() of the old id, or of one never issued, removes nothing. */
 	ck_fails(cipc_control_remove_id(ctl, old), ESTALE);
+	ck_fails(cipc_control_remove_id(ctl, new + max), ESTALE);
 	ck_assert(chan_exists(idx));
 	ck_assert_uint_eq(chan_id(idx), new);
 	ck_ok(cipc_channel_trywait(ch));
@@ -2692,6 +2825,112 @@ START_TEST(test_unprivileged)
 }
 END_TEST
 
+/* Drop to NOBODY keeping only CAP_SYS_ADMIN (no DAC override). */
+static int drop_to_nobody_admin(void)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+
+	if (prctl(PR_SET_KEEPCAPS, 1) || setgroups(0, NULL) ||
+	    setgid(NOBODY) || setuid(NOBODY))
+		return -1;
+	memset(data, 0, sizeof(data));
+	data[CAP_TO_INDEX(CAP_SYS_ADMIN)].permitted =
+		CAP_TO_MASK(CAP_SYS_ADMIN);
+	data[CAP_TO_INDEX(CAP_SYS_ADMIN)].effective =
+		CAP_TO_MASK(CAP_SYS_ADMIN);
+	return syscall(SYS_capset, &hdr, data) ? -1 : 0;
+}
+
+/*
+ * A control node others may only read (0604, as a udev rule might make
+ * it): cipc_control_open() falls back to read-only, which is enough to
+ * query; adding and removing then fail with EPERM, or with EBADF for a
+ * caller with CAP_SYS_ADMIN (who could not open it for writing).
+ */
+START_TEST(test_control_read_only)
+{
+	static const char *const what[] = {
+		[10] = "could not drop to the unprivileged user",
+		[11] = "cipc_control_open failed",
+		[12] = "the control descriptor is not O_RDONLY|O_CLOEXEC",
+		[13] = "control get_info failed or was wrong",
+		[14] = "add did not fail with EPERM",
+		[15] = "remove did not fail with EPERM",
+		[16] = "remove_id did not fail with EPERM",
+		[17] = "add did not fail with EBADF (CAP_SYS_ADMIN)",
+		[18] = "remove did not fail with EBADF (CAP_SYS_ADMIN)",
+		[19] = "remove_id did not fail with EBADF (CAP_SYS_ADMIN)",
+	};
+	struct cipc_control *ctl = open_ctl();
+	pid_t parent = getpid(), pid;
+	unsigned int idx, n;
+	int status, code;
+	uint64_t id;
+
+	idx = add_any(ctl, &id);
+	n = raw_ctl_info().channels;
+	ck_assert_int_eq(chmod(CONTROL_DEV, 0604), 0);
+	for (int admin = 0; admin < 2; admin++) {
+		pid = fork();
+		ck_assert_int_ge(pid, 0);
+		if (!pid) {
+			struct cipc_control_info info;
+			struct cipc_control *c;
+			int fl, e = admin ? EBADF : EPERM;
+			uint64_t x;
+
+			child_init(parent);
+			if (admin ? drop_to_nobody_admin() :
+			    setgroups(0, NULL) || setgid(NOBODY) ||
+			    setuid(NOBODY))
+				_exit(10);
+			c = cipc_control_open();
+			if (!c)
+				_exit(11);
+			fl = fcntl(c->fd, F_GETFL);
+			if (fl < 0 || (fl & O_ACCMODE) != O_RDONLY ||
+			    fcntl(c->fd, F_GETFD) != FD_CLOEXEC)
+				_exit(12);
+			memset(&info, 0, sizeof(info));
+			if (cipc_control_get_info(c, &info) ||
+			    info.channels != n ||
+			    info.abi_version != CIPC_ABI_VERSION ||
+			    info.max_channels != param("max_channels"))
+				_exit(13);
+			errno = 0;
+			if (cipc_control_add(c, CIPC_INDEX_ANY, 0, &x) != -1 ||
+			    errno != e)
+				_exit(admin ? 17 : 14);
+			errno = 0;
+			if (cipc_control_remove(c, idx) != -1 || errno != e)
+				_exit(admin ? 18 : 15);
+			errno = 0;
+			if (cipc_control_remove_id(c, id) != -1 || errno != e)
+				_exit(admin ? 19 : 16);
+			cipc_control_close(c);
+			_exit(0);
+		}
+		status = reap(pid, SETTLE_MS);
+		code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+		ck_assert_msg(code == 0, "as uid %d%s, node 0604: %s (status "
+			      "%#x)", NOBODY, admin ? " with CAP_SYS_ADMIN" :
+			      "", code > 0 && (size_t)code <
+			      sizeof(what) / sizeof(what[0]) && what[code] ?
+			      what[code] : "the child failed", status);
+	}
+	ck_assert_int_eq(chmod(CONTROL_DEV, control_mode ? control_mode :
+			       0600), 0);
+	/* Nothing changed. */
+	ck_assert_uint_eq(raw_ctl_info().channels, n);
+	ck_assert_uint_eq(chan_id(idx), id);
+	ck_ok(cipc_control_remove(ctl, idx));
+	cipc_control_close(ctl);
+}
+END_TEST
+
 static Suite *lib_suite(void)
 {
 	Suite *s = suite_create("libcipc");
@@ -2734,7 +2973,7 @@ static Suite *lib_suite(void)
 
 	tc = tcase_create("control");
 	tcase_add_checked_fixture(tc, control_fixture, control_fixture);
-	tcase_add_unchecked_fixture(tc, NULL, control_cleanup);
+	tcase_add_unchecked_fixture(tc, control_record, control_cleanup);
 	tcase_set_timeout(tc, TEST_TIMEOUT_S);
 	tcase_add_test(tc, test_control_open);
 	tcase_add_test(tc, test_control_info);
@@ -2745,9 +2984,12 @@ static Suite *lib_suite(void)
 	tcase_add_test(tc, test_channel_id);
 	tcase_add_test(tc, test_id_formula);
 	tcase_add_test(tc, test_open_id);
+	tcase_add_test(tc, test_open_id_left_node);
+	tcase_add_test(tc, test_no_proc);
 	tcase_add_test(tc, test_stale_handle);
 	tcase_add_test(tc, test_removed_waiters);
 	tcase_add_test(tc, test_unprivileged);
+	tcase_add_test(tc, test_control_read_only);
 	suite_add_tcase(s, tc);
 	return s;
 }
