@@ -302,12 +302,16 @@ static const char help_remove[] =
 "(cipcctl wait exits with \"channel removed\"), its open descriptors fail\n"
 "from then on, its node and sysfs directory go. Prints nothing. Needs\n"
 "CAP_SYS_ADMIN.\n"
+"CH as an index or a name removes whatever channel is at that index now.\n"
+"CH as a path removes the channel its node refers to (it is opened to\n"
+"learn its id), only if that very channel still exists.\n"
 "\n"
 "Options:\n"
 "  --id ID       remove it only if it is still the channel with id ID\n"
 "                (at index ID modulo max_channels): if that index now\n"
 "                holds another channel, fail (\"stale id\") and remove\n"
-"                nothing\n"
+"                nothing. With CH, ID must be an id of CH's index (a\n"
+"                usage error otherwise)\n"
 "  -h, --help    show this help\n"
 "\n"
 "Exit status: 0, 1 on error (not permitted, no such channel, stale\n"
@@ -415,8 +419,18 @@ static struct cipc_channel *open_channel(const struct channel_arg *arg,
 	case EPERM:
 		die("%s: permission denied (are you root?)", channel_name(arg));
 	case ENODEV:
-	case ENOTTY:
 	case ENXIO:
+		/*
+		 * By index, the node /dev/cipcN is the driver's: that it is
+		 * no channel (any more) means the channel went, typically
+		 * removed between the lookup and the query. A path given
+		 * may be anything.
+		 */
+		if (!arg->is_path)
+			die("%s: no such channel (removed?)",
+			    channel_name(arg));
+		die("%s: not a cipc channel", channel_name(arg));
+	case ENOTTY:
 		die("%s: not a cipc channel", channel_name(arg));
 	case EPROTO:
 		die("%s: the driver's ABI is not version %u, which libcipc was "
@@ -1264,20 +1278,28 @@ static int cmd_add(int argc, char **argv)
 }
 
 /*
- * The index of CH: known from an index, a name or a path /dev/cipcN;
- * another path (a link...) is opened to ask the driver.
+ * max_channels of the loaded module, from its parameter (no device is
+ * opened for it): true, or false when it cannot be read.
  */
-static unsigned int channel_index(const struct channel_arg *arg)
+static bool param_max_channels(unsigned int *max)
 {
-	struct cipc_channel *ch;
-	unsigned int index;
+	char text[32];
+	uint64_t v;
 
-	if (arg->has_index)
-		return arg->index;
-	ch = open_channel(arg, O_RDONLY);
-	index = cipc_channel_index(ch);
-	cipc_channel_close(ch);
-	return index;
+	if (read_text(CIPC_MODULE_DIR "/parameters/max_channels", text,
+		      sizeof(text)) != 0 || !text_u64(text, &v) || v == 0 ||
+	    v > UINT_MAX)
+		return false;
+	*max = (unsigned int)v;
+	return true;
+}
+
+/* remove PATH --id ID, the node's channel having another id. */
+NORETURN static void die_stale_node(const struct channel_arg *arg,
+				    uint64_t id, uint64_t node_id)
+{
+	die("%s: stale id %" PRIu64 " (the channel there now has id %" PRIu64
+	    ")", channel_name(arg), id, node_id);
 }
 
 static int cmd_remove(int argc, char **argv)
@@ -1289,13 +1311,14 @@ static int cmd_remove(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cipc_control_info info;
-	const char *id_arg = NULL;
+	const char *id_arg = NULL, *name;
 	struct cipc_control *ctl;
+	struct cipc_channel *ch;
 	struct channel_arg arg;
-	unsigned int index = 0;
-	char name[32], e[64];
-	bool has_ch = false;
-	uint64_t id = 0;
+	unsigned int index = 0, max = 0;
+	char dev[32], with_id[48] = "", e[64];
+	bool has_ch = false, by_path, by_id, has_max;
+	uint64_t id = 0, node_id = 0;
 	int c, ret, err, n;
 
 	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
@@ -1319,24 +1342,57 @@ static int cmd_remove(int argc, char **argv)
 	if (id_arg && parse_u64(id_arg, &id) != 0)
 		die_usage("remove", "invalid value '%s' for --id: expected a "
 			  "channel id (a number, as list shows)", id_arg);
+	by_path = has_ch && arg.is_path;
+	by_id = id_arg || by_path;
+
+	if (by_path) {
+		/*
+		 * A path is the channel its node refers to, whatever the
+		 * path's name: opened (libcipc checks that it is a cipc
+		 * channel's node) to learn its id, then removed by that id,
+		 * so that a channel added at its index after it went is
+		 * never removed instead.
+		 */
+		if (access(CIPC_MODULE_DIR, F_OK) != 0)
+			die_not_loaded();
+		ch = open_channel(&arg, O_RDONLY);
+		index = cipc_channel_index(ch);
+		node_id = cipc_channel_id(ch);
+		cipc_channel_close(ch);
+	} else if (has_ch) {
+		index = arg.index;
+	}
+	/* CH and --id disagree: a usage error, found without the control
+	 * device when the parameter max_channels can be read */
+	has_max = param_max_channels(&max);
+	if (has_ch && id_arg && has_max && id % max != index)
+		die_usage("remove", "%s: id %" PRIu64 " is not at this index "
+			  "(it would be at index %u)", channel_name(&arg), id,
+			  (unsigned int)(id % max));
+	/* the node's channel is not the one with that id */
+	if (by_path && id_arg && id != node_id && has_max)
+		die_stale_node(&arg, id, node_id);
 
 	ctl = open_control();
-	if (has_ch)
-		index = channel_index(&arg);
-	if (id_arg) {
-		unsigned int id_index;
-
+	if (by_id && !has_max) {
 		if (cipc_control_get_info(ctl, &info) != 0)
 			die(CIPC_CONTROL_DEV ": cannot read the limits: %s",
 			    errno_text(errno, e, sizeof(e)));
 		if (info.max_channels == 0)
 			die(CIPC_CONTROL_DEV ": max_channels is 0");
-		id_index = (unsigned int)(id % info.max_channels);
-		if (has_ch && id_index != index)
+		max = info.max_channels;
+		if (has_ch && (unsigned int)(id % max) != index)
 			die("%s: id %" PRIu64 " is not at this index (it "
 			    "would be at index %u)", channel_name(&arg), id,
-			    id_index);
-		index = id_index;
+			    (unsigned int)(id % max));
+		if (by_path && id_arg && id != node_id)
+			die_stale_node(&arg, id, node_id);
+	}
+	if (by_path)
+		id = node_id;
+	if (by_id) {
+		if (!has_ch)
+			index = (unsigned int)(id % max);
 		ret = cipc_control_remove_id(ctl, id);
 	} else {
 		ret = cipc_control_remove(ctl, index);
@@ -1346,10 +1402,15 @@ static int cmd_remove(int argc, char **argv)
 	if (ret == 0)
 		return 0;
 
-	if (has_ch)
-		snprintf(name, sizeof(name), "%s", channel_name(&arg));
-	else
-		snprintf(name, sizeof(name), CIPC_DEV_PREFIX "%u", index);
+	/* errors name CH as given, or /dev/cipcN, and the --id given */
+	if (has_ch) {
+		name = channel_name(&arg);
+	} else {
+		snprintf(dev, sizeof(dev), CIPC_DEV_PREFIX "%u", index);
+		name = dev;
+	}
+	if (id_arg)
+		snprintf(with_id, sizeof(with_id), " (id %" PRIu64 ")", id);
 	switch (err) {
 	case EPERM:
 	case EACCES:
@@ -1359,7 +1420,7 @@ static int cmd_remove(int argc, char **argv)
 		n = class_channels(NULL);
 		if (n < 0)
 			die_not_loaded();
-		die("%s: no such channel (%d loaded)", name, n);
+		die("%s%s: no such channel (%d loaded)", name, with_id, n);
 	case ESTALE: {
 		char path[128], now[32];
 		uint64_t v;
@@ -1374,7 +1435,7 @@ static int cmd_remove(int argc, char **argv)
 		    "now)", name, id);
 	}
 	default:
-		die("%s: cannot remove: %s", name,
+		die("%s%s: cannot remove: %s", name, with_id,
 		    errno_text(err, e, sizeof(e)));
 	}
 }

@@ -146,19 +146,16 @@ int parse_channel(const char *s, struct channel_arg *ch)
 {
 	static const char name_prefix[] = "cipc";
 	const size_t plen = sizeof(name_prefix) - 1;
-	const size_t dlen = sizeof(CIPC_DEV_PREFIX) - 1;
 	unsigned int index;
 	int err;
 
 	if (!s || !*s)
 		return -EINVAL;
 	if (strchr(s, '/')) {
+		/* no index: the node decides, once opened */
 		memset(ch, 0, sizeof(*ch));
 		ch->is_path = true;
 		ch->path = s;
-		if (is_channel_node_path(s) &&
-		    parse_uint(s + dlen, 0, UINT_MAX, &ch->index) == 0)
-			ch->has_index = true;
 		return 0;
 	}
 	/* "cipcN": the name list and sysfs show */
@@ -168,7 +165,6 @@ int parse_channel(const char *s, struct channel_arg *ch)
 	if (err)
 		return err;
 	memset(ch, 0, sizeof(*ch));
-	ch->has_index = true;
 	ch->index = index;
 	snprintf(ch->name, sizeof(ch->name), CIPC_DEV_PREFIX "%u", ch->index);
 	return 0;
@@ -179,7 +175,9 @@ bool is_channel_node_path(const char *s)
 	size_t n = sizeof(CIPC_DEV_PREFIX) - 1;
 	unsigned int v;
 
+	/* "/dev/cipc07" is no node of the driver's: a mistyped path */
 	return s && strncmp(s, CIPC_DEV_PREFIX, n) == 0 &&
+	       (s[n] != '0' || s[n + 1] == '\0') &&
 	       parse_uint(s + n, 0, UINT_MAX, &v) == 0;
 }
 

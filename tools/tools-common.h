@@ -65,13 +65,14 @@ int parse_u64(const char *s, uint64_t *out);
 int parse_duration(const char *s, int64_t *ns);
 
 /*
- * A channel named on the command line: an index, a name or a device path.
+ * A channel named on the command line: an index (or a name, which is an
+ * index), or a device path. A path has no index of its own: whatever its
+ * name ("/dev/cipc4" too), the channel is the one its node refers to, which
+ * only opening it tells (a copied node, a link, a node of another minor).
  */
 struct channel_arg {
 	bool is_path;
-	bool has_index;		/* index is known without opening the node:
-				 * !is_path, or a path "/dev/cipcN" */
-	unsigned int index;	/* when has_index */
+	unsigned int index;	/* when !is_path */
 	const char *path;	/* when is_path: the argument itself */
 	char name[32];		/* when !is_path: "/dev/cipcN" */
 };
@@ -85,9 +86,10 @@ struct channel_arg {
 int parse_channel(const char *s, struct channel_arg *ch);
 
 /*
- * Whether @s is "/dev/cipcN" (N a decimal index, see parse_uint): a path
- * that names a channel, whose absence means the channel does not exist
- * (rather than a mistyped path).
+ * Whether @s is "/dev/cipcN" exactly as the driver names its nodes (N a
+ * decimal index without sign or leading zero): a path whose absence means
+ * that the channel does not exist (rather than a mistyped path). Only for
+ * wording errors: it says nothing about the node's channel.
  */
 bool is_channel_node_path(const char *s);
 

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/ptrace.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -89,6 +90,11 @@ static void child_exec(pid_t parent, char *const argv[],
 	     e++)
 		envp[n++] = (char *)*e;
 	envp[n] = NULL;
+	if (o && o->traced && ptrace(PTRACE_TRACEME, 0, NULL, NULL) != 0) {
+		dprintf(STDERR_FILENO, "run: PTRACE_TRACEME: %s\n",
+			strerror(errno));
+		_exit(127);
+	}
 	execvpe(argv[0], argv, envp);
 	dprintf(STDERR_FILENO, "run: cannot execute %s: %s\n", argv[0],
 		strerror(errno));

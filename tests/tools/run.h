@@ -27,6 +27,9 @@ struct run_opts {
 				 * supplementary group, no capability) */
 	unsigned int timeout_ms;/* 0: RUN_TIMEOUT_MS */
 	const char *const *env;	/* extra NAME=VALUE entries, NULL-ended */
+	bool traced;		/* PTRACE_TRACEME before exec: the child
+				 * stops at exec (SIGTRAP), traced by the
+				 * caller (proc_start() only) */
 };
 
 /* A child process with its stdout and stderr caught. */

@@ -15,7 +15,9 @@
  *    reinit, mode, errors (no such channel, permission denied), status,
  *    version and the bash completion of channel indices; add and remove
  *    (--index, EEXIST, --msg-max, --json, --id and stale ids, waiters of a
- *    removed channel, EPERM/EACCES as nobody, status's channel count).
+ *    removed channel, EPERM/EACCES as nobody, status's channel count;
+ *    remove PATH removes the node's channel by its id, races set up by
+ *    stopping cipcctl with ptrace at an ioctl).
  *    Every test starts from clean channels (those the module was loaded
  *    with, no waiter, reinit, mode one, counters zero); the add/remove
  *    tests must remove what they added, and whatever a failed one left is
@@ -42,9 +44,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/ptrace.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <linux/cipc.h>
@@ -1062,6 +1066,15 @@ END_TEST
 /* ---- add, remove ----------------------------------------------------- */
 
 #define CONTROL_DEV	"/dev/cipc-control"
+/*
+ * A node a test makes in /dev, named like a channel's but at an index no
+ * channel can have (max_channels is at most 1024): its name says nothing
+ * of the channel its minor is. Removed by restore_channels().
+ */
+#define FAKE_NODE	"/dev/cipc4000000000"
+/* A long path (a symbolic link to a channel's node), for error messages. */
+#define LONG_DIR	"/tmp/cipcctl-tests-a-directory-with-a-long-name"
+#define LONG_LINK	LONG_DIR "/a-link-to-the-node-of-a-channel"
 
 /*
  * Back to the channels the module was loaded with, through the control
@@ -1075,11 +1088,13 @@ static unsigned int restore_channels(void)
 	unsigned int n, max, changed = 0;
 	int fd;
 
+	if (unlink(FAKE_NODE) == 0)
+		changed++;
 	if (!param_value("channels", &n) || !param_value("max_channels", &max))
-		return 0;
+		return changed;
 	fd = open(CONTROL_DEV, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
-		return 0;
+		return changed;
 	for (unsigned int i = 0; i < max; i++) {
 		struct cipc_ctl_channel cc;
 		char dir[64];
@@ -1176,6 +1191,57 @@ static bool wait_state(pid_t pid, char state, unsigned int ms)
 		sleep_ms(5);
 	}
 	return true;
+}
+
+/*
+ * Start cipcctl A1 A2 traced, and let it run until it enters
+ * ioctl(fd, request, ...): it is left stopped there, the call not made
+ * yet, for the test to change the channels under it; trace_detach() lets
+ * it make the call and go on. Bounded by the test's timeout: the traced
+ * cipcctl dies with the test (PTRACE_O_EXITKILL, PR_SET_PDEATHSIG).
+ */
+static void trace_to_ioctl(struct proc *p, unsigned long request,
+			   const char *a1, const char *a2)
+{
+	char *argv[] = { (char *)cipcctl_path(), (char *)a1, (char *)a2,
+			 NULL };
+	struct run_opts o = { .traced = true };
+	int st, sig = 0;
+
+	ck_assert_msg(proc_start(p, argv, &o), "starting cipcctl: %s",
+		      strerror(errno));
+	ck_assert_int_eq(waitpid(p->pid, &st, 0), p->pid);
+	ck_assert_msg(WIFSTOPPED(st) && WSTOPSIG(st) == SIGTRAP, "cipcctl "
+		      "did not stop at exec (wait status %#x)", st);
+	ck_assert_int_eq(ptrace(PTRACE_SETOPTIONS, p->pid, NULL,
+				(void *)(long)(PTRACE_O_TRACESYSGOOD |
+					       PTRACE_O_EXITKILL)), 0);
+	for (;;) {
+		struct __ptrace_syscall_info si;
+
+		ck_assert_int_eq(ptrace(PTRACE_SYSCALL, p->pid, NULL,
+					(void *)(long)sig), 0);
+		sig = 0;
+		ck_assert_int_eq(waitpid(p->pid, &st, 0), p->pid);
+		ck_assert_msg(WIFSTOPPED(st), "cipcctl %s %s ended (wait "
+			      "status %#x) before its ioctl %#lx", a1, a2, st,
+			      request);
+		if (WSTOPSIG(st) != (SIGTRAP | 0x80)) {
+			sig = WSTOPSIG(st);	/* delivered on resuming */
+			continue;
+		}
+		memset(&si, 0, sizeof(si));
+		ck_assert(ptrace(PTRACE_GET_SYSCALL_INFO, p->pid,
+				 (void *)sizeof(si), &si) > 0);
+		if (si.op == PTRACE_SYSCALL_INFO_ENTRY &&
+		    si.entry.nr == SYS_ioctl && si.entry.args[1] == request)
+			return;
+	}
+}
+
+static void trace_detach(struct proc *p)
+{
+	ck_assert_int_eq(ptrace(PTRACE_DETACH, p->pid, NULL, NULL), 0);
 }
 
 static void fixture_add_remove_teardown(void)
@@ -1473,10 +1539,12 @@ END_TEST
 START_TEST(test_remove_stale_id)
 {
 	unsigned int max = param("max_channels"), n = param("channels");
+	struct run_opts nobody = { .as_uid = NOBODY };
 	unsigned int x, x2;
 	unsigned long long id, id2;
 	char ch[16], old[24], cur[24], other[16], line[256];
 	struct proc p;
+	int st;
 
 	CTL_ADD(&x, &id);
 	snprintf(ch, sizeof(ch), "%u", x);
@@ -1499,20 +1567,42 @@ START_TEST(test_remove_stale_id)
 	ck_assert(node_exists(x));
 	ck_assert_uint_eq(sysfs_ull(x, "id"), id2);
 
-	/* an id of another index */
+	/*
+	 * An id of another index: a usage error, told before the control
+	 * device is opened (as nobody, who cannot open it, too).
+	 */
 	snprintf(other, sizeof(other), "%u", x + 1 < max ? x + 1 : 0);
 	snprintf(line, sizeof(line), "cipcctl: /dev/cipc%s: id %llu is not at "
-		 "this index (it would be at index %u)\n", other, id2, x);
-	CTL_STATUS(&p, 1, "remove", other, "--id", cur);
+		 "this index (it would be at index %u)\nTry 'cipcctl remove "
+		 "--help'.\n", other, id2, x);
+	CTL_STATUS(&p, 2, "remove", other, "--id", cur);
+	ck_assert_str_eq(p.err, line);
+	proc_free(&p);
+	st = run_cipcctl_opts(&p, &nobody, "remove", other, "--id", cur, NULL);
+	ck_assert_int_eq(st, 2);
+	ck_assert_str_eq(p.err, line);
+	proc_free(&p);
+	/* CH as a path: its node's index (0 here) */
+	ck_assert_uint_ne(x, 0);
+	snprintf(line, sizeof(line), "cipcctl: /dev/cipc0: id %llu is not at "
+		 "this index (it would be at index %u)\nTry 'cipcctl remove "
+		 "--help'.\n", id2, x);
+	CTL_STATUS(&p, 2, "remove", "/dev/cipc0", "--id", cur);
 	ck_assert_str_eq(p.err, line);
 	proc_free(&p);
 	ck_assert(node_exists(x));
+	ck_assert(node_exists(0));
 
 	CTL_QUIET("remove", "--id", cur);
 	ck_assert(channel_gone(x));
-	snprintf(line, sizeof(line), "cipcctl: /dev/cipc%u: no such channel "
-		 "(%u loaded)\n", x, n);
+	/* no channel at the id's index: the error names the id */
+	snprintf(line, sizeof(line), "cipcctl: /dev/cipc%u (id %llu): no such "
+		 "channel (%u loaded)\n", x, id2, n);
 	CTL_STATUS(&p, 1, "remove", "--id", cur);
+	ck_assert_str_eq(p.err, line);
+	proc_free(&p);
+	snprintf(ch, sizeof(ch), "cipc%u", x);
+	CTL_STATUS(&p, 1, "remove", ch, "--id", cur);
 	ck_assert_str_eq(p.err, line);
 	proc_free(&p);
 }
@@ -1599,6 +1689,153 @@ START_TEST(test_add_remove_not_root)
 		proc_free(&p[0]);
 	}
 	CTL_QUIET("remove", ch);
+}
+END_TEST
+
+/*
+ * remove PATH removes the channel the node refers to, not the index its
+ * name suggests: a node named /dev/cipcN with another channel's minor
+ * removes that channel; /dev/cipc0N, which is no node, removes nothing.
+ * The other commands open the path too.
+ */
+START_TEST(test_remove_path_is_node)
+{
+	unsigned int x, y;
+	unsigned long long xid, yid;
+	char path[32], zpath[32], ch[16], line[128], script[512];
+	struct stat st;
+	struct proc p;
+
+	CTL_ADD(&x, &xid);
+	CTL_ADD(&y, &yid);
+	snprintf(path, sizeof(path), "/dev/cipc%u", x);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_msg(mknod(FAKE_NODE, S_IFCHR | 0600, st.st_rdev) == 0,
+		      "mknod " FAKE_NODE ": %s", strerror(errno));
+
+	/* info: the node's channel, named by the path */
+	CTL_OK(&p, "info", FAKE_NODE, "--json");
+	snprintf(script, sizeof(script),
+		 "import json,sys\nd=json.load(sys.stdin)\n"
+		 "assert d['index']==%u and d['id']==%llu, d\n"
+		 "assert d['device']=='" FAKE_NODE "', d\n"
+		 "print('ok')\n", x, xid);
+	python_check(&p, script, "ok\n");
+	proc_free(&p);
+	CTL_QUIET("complete", FAKE_NODE, "--message", "fake");
+	CTL_OK(&p, "wait", path, "--print", "--timeout", "0");
+	ck_assert_str_eq(p.out, "fake\n");
+	proc_free(&p);
+
+	/* a name with a leading zero: no such node, nothing removed */
+	snprintf(zpath, sizeof(zpath), "/dev/cipc0%u", y);
+	snprintf(line, sizeof(line), "cipcctl: %s: no such file or "
+		 "directory\n", zpath);
+	CTL_STATUS(&p, 1, "remove", zpath);
+	ck_assert_str_eq(p.err, line);
+	proc_free(&p);
+	CTL_STATUS(&p, 1, "info", zpath);
+	ck_assert_str_eq(p.err, line);
+	proc_free(&p);
+	ck_assert_msg(node_exists(y), "remove %s removed cipc%u", zpath, y);
+	ck_assert_uint_eq(sysfs_ull(y, "id"), yid);
+
+	/* the copy of x's node: x goes, y stays */
+	CTL_QUIET("remove", FAKE_NODE);
+	ck_assert_msg(channel_gone(x), "remove " FAKE_NODE " left cipc%u", x);
+	ck_assert_uint_eq(sysfs_ull(y, "id"), yid);
+	ck_assert_int_eq(unlink(FAKE_NODE), 0);
+	snprintf(ch, sizeof(ch), "%u", y);
+	CTL_QUIET("remove", ch);
+}
+END_TEST
+
+/*
+ * remove PATH is remove by the node's id: a channel added at that index
+ * between cipcctl's look at the node and its removal is not removed
+ * ("stale id"). cipcctl is stopped (ptrace) at its CIPC_CTL_REMOVE while
+ * the channel is replaced. A long path is named in full in errors.
+ */
+START_TEST(test_remove_path_race)
+{
+	unsigned int max = param("max_channels"), x, x2;
+	unsigned long long id, id2;
+	char path[32], ch[16], old[24], line[256];
+	struct proc t, p;
+
+	CTL_ADD(&x, &id);
+	snprintf(path, sizeof(path), "/dev/cipc%u", x);
+	snprintf(ch, sizeof(ch), "%u", x);
+	snprintf(old, sizeof(old), "%llu", id);
+	ck_assert_int_eq(mkdir(LONG_DIR, 0755) == 0 || errno == EEXIST, 1);
+	unlink(LONG_LINK);
+	ck_assert_int_eq(symlink(path, LONG_LINK), 0);
+
+	trace_to_ioctl(&t, CIPC_CTL_REMOVE, "remove", LONG_LINK);
+	/* meanwhile the channel goes, and another one comes at x */
+	CTL_QUIET("remove", ch);
+	CTL_ADD(&x2, &id2, "--index", ch);
+	ck_assert_uint_eq(x2, x);
+	ck_assert_uint_eq(id2, id + max);
+	trace_detach(&t);
+	ck_assert_msg(proc_wait(&t, RELEASE_MS), "cipcctl remove did not "
+		      "finish");
+	snprintf(line, sizeof(line), "cipcctl: " LONG_LINK ": stale id %llu "
+		 "(the channel there now has id %llu)\n", id, id2);
+	ck_assert_msg(t.status == 1 && strcmp(t.err, line) == 0, "cipcctl "
+		      "remove " LONG_LINK ": status %d, stderr [%s], expected "
+		      "1, [%s]", t.status, t.err, line);
+	proc_free(&t);
+	ck_assert_msg(node_exists(x), "the new cipc%u was removed", x);
+	ck_assert_uint_eq(sysfs_ull(x, "id"), id2);
+
+	/* --id of the node's predecessor: stale, nothing removed */
+	CTL_STATUS(&p, 1, "remove", LONG_LINK, "--id", old);
+	ck_assert_str_eq(p.err, line);
+	proc_free(&p);
+	ck_assert_uint_eq(sysfs_ull(x, "id"), id2);
+
+	/* and the node's own channel, by the link */
+	CTL_QUIET("remove", LONG_LINK);
+	ck_assert(channel_gone(x));
+	unlink(LONG_LINK);
+	rmdir(LONG_DIR);
+}
+END_TEST
+
+/*
+ * A channel named by index that goes while cipcctl opens it: "no such
+ * channel (removed?)", not "not a cipc channel". cipcctl is stopped
+ * (ptrace) at the CIPC_IOC_INFO with which libcipc checks the channel.
+ */
+START_TEST(test_open_removed_by_index)
+{
+	unsigned int x;
+	unsigned long long id;
+	char ch[16], name[16], line[128];
+	struct proc t;
+
+	CTL_ADD(&x, &id);
+	snprintf(ch, sizeof(ch), "%u", x);
+	snprintf(name, sizeof(name), "cipc%u", x);
+	snprintf(line, sizeof(line), "cipcctl: /dev/cipc%u: no such channel "
+		 "(removed?)\n", x);
+	for (int i = 0; i < 2; i++) {
+		trace_to_ioctl(&t, CIPC_IOC_INFO, "info", i ? name : ch);
+		CTL_QUIET("remove", ch);
+		trace_detach(&t);
+		ck_assert_msg(proc_wait(&t, RELEASE_MS), "cipcctl info did "
+			      "not finish");
+		ck_assert_msg(t.status == 1 && strcmp(t.err, line) == 0,
+			      "cipcctl info %s: status %d, stderr [%s], "
+			      "expected 1, [%s]", i ? name : ch, t.status,
+			      t.err, line);
+		ck_assert_uint_eq(t.out_len, 0);
+		proc_free(&t);
+		if (!i)
+			CTL_ADD(&x, &id, "--index", ch);
+	}
+	ck_assert(channel_gone(x));
 }
 END_TEST
 
@@ -2167,6 +2404,9 @@ static Suite *channels_suite(void)
 	tcase_add_test(tc, test_remove_waiter_stale);
 	tcase_add_test(tc, test_remove_stale_id);
 	tcase_add_test(tc, test_add_remove_not_root);
+	tcase_add_test(tc, test_remove_path_is_node);
+	tcase_add_test(tc, test_remove_path_race);
+	tcase_add_test(tc, test_open_removed_by_index);
 	tcase_add_test(tc, test_status_channels);
 	suite_add_tcase(s, tc);
 

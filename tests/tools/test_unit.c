@@ -247,13 +247,13 @@ START_TEST(test_parse_channel)
 	struct channel_arg ch;
 
 	ck_assert_int_eq(parse_channel("0", &ch), 0);
-	ck_assert(!ch.is_path && ch.has_index);
+	ck_assert(!ch.is_path);
 	ck_assert_uint_eq(ch.index, 0);
 	ck_assert_str_eq(channel_name(&ch), "/dev/cipc0");
 
 	/* the name, as list shows it */
 	ck_assert_int_eq(parse_channel("cipc0", &ch), 0);
-	ck_assert(!ch.is_path && ch.has_index);
+	ck_assert(!ch.is_path);
 	ck_assert_uint_eq(ch.index, 0);
 	ck_assert_str_eq(channel_name(&ch), "/dev/cipc0");
 	ck_assert_int_eq(parse_channel("cipc017", &ch), 0);
@@ -268,20 +268,29 @@ START_TEST(test_parse_channel)
 	ck_assert_uint_eq(ch.index, UINT_MAX);
 	ck_assert_str_eq(channel_name(&ch), "/dev/cipc4294967295");
 
+	/*
+	 * A path is a path, whatever its name: its index is not taken from
+	 * the string (a copied node, another minor); the node tells.
+	 */
+	memset(&ch, 0xa5, sizeof(ch));
 	ck_assert_int_eq(parse_channel("/dev/cipc3", &ch), 0);
 	ck_assert(ch.is_path);
 	ck_assert_str_eq(ch.path, "/dev/cipc3");
 	ck_assert_str_eq(channel_name(&ch), "/dev/cipc3");
-	/* its index is known without opening it (remove) */
-	ck_assert(ch.has_index);
-	ck_assert_uint_eq(ch.index, 3);
+	ck_assert_uint_eq(ch.index, 0);
 
 	ck_assert_int_eq(parse_channel("./cipc0", &ch), 0);
-	ck_assert(ch.is_path && !ch.has_index);
+	ck_assert(ch.is_path);
+	ck_assert_str_eq(channel_name(&ch), "./cipc0");
 	ck_assert_int_eq(parse_channel("/dev/cipc0x", &ch), 0);
-	ck_assert(ch.is_path && !ch.has_index);
+	ck_assert(ch.is_path);
 	ck_assert_int_eq(parse_channel("/", &ch), 0);
-	ck_assert(ch.is_path && !ch.has_index);
+	ck_assert(ch.is_path);
+	/* errors name a long path in full */
+	ck_assert_int_eq(parse_channel("/tmp/a/rather/long/path/to/a/link/"
+				       "to/the/node/of/cipc3", &ch), 0);
+	ck_assert_str_eq(channel_name(&ch), "/tmp/a/rather/long/path/to/a/"
+			 "link/to/the/node/of/cipc3");
 
 	ck_assert_int_eq(parse_channel("4294967296", &ch), -ERANGE);
 	ck_assert_int_eq(parse_channel("", &ch), -EINVAL);
@@ -306,6 +315,11 @@ START_TEST(test_is_channel_node_path)
 {
 	ck_assert(is_channel_node_path("/dev/cipc0"));
 	ck_assert(is_channel_node_path("/dev/cipc255"));
+	ck_assert(is_channel_node_path("/dev/cipc4294967295"));
+	/* not a name the driver gives: a mistyped path */
+	ck_assert(!is_channel_node_path("/dev/cipc07"));
+	ck_assert(!is_channel_node_path("/dev/cipc00"));
+	ck_assert(!is_channel_node_path("/dev/cipc4294967296"));
 	ck_assert(!is_channel_node_path("/dev/cipc"));
 	ck_assert(!is_channel_node_path("/dev/cipc0/"));
 	ck_assert(!is_channel_node_path("/dev/cipcx"));
@@ -1153,6 +1167,29 @@ START_TEST(test_help_man_commands)
 }
 END_TEST
 
+/*
+ * The JSON section says that ids are unsigned 64-bit integers and what
+ * that means for readers that keep numbers as doubles (above 2^53).
+ */
+START_TEST(test_help_man_json_ids)
+{
+	char *man = slurp(CIPCCTL_MAN), *p, *end;
+
+	p = strstr(man, "\n.SH JSON OUTPUT\n");
+	ck_assert_msg(p, "cipcctl.1 has no JSON OUTPUT section");
+	end = strstr(p + 1, "\n.SH ");
+	ck_assert_ptr_nonnull(end);
+	*end = '\0';
+	ck_assert_msg(strstr(p, "are unsigned 64-bit integers, 0 to "
+			     "18446744073709551615"), "cipcctl.1, JSON "
+		      "OUTPUT: ids not documented as unsigned 64-bit "
+		      "integers:%s", p);
+	ck_assert_msg(strstr(p, "2^53"), "cipcctl.1, JSON OUTPUT: the "
+		      "precision of doubles is not mentioned:%s", p);
+	free(man);
+}
+END_TEST
+
 /* groff renders the man page without a warning. */
 START_TEST(test_help_man_groff)
 {
@@ -1227,6 +1264,9 @@ START_TEST(test_notloaded_channels)
 		{ "remove", "cipc0", "--id", "256" },
 		{ "remove", "--id", "5" },
 		{ "remove", "./typo" },
+		{ "remove", "/dev/cipc0" },
+		{ "remove", "/dev/cipc07" },
+		{ "remove", "/dev/cipc0", "--id", "256" },
 		{ "unload" },
 	};
 
@@ -1256,6 +1296,9 @@ START_TEST(test_no_such_path)
 		{ "wait", "./typo", "--timeout", "1s" },
 		{ "complete", "/nonexistent/cipc0" },
 		{ "mode", "/dev/cipc0x" },
+		/* no node the driver makes: not "no such channel" */
+		{ "info", "/dev/cipc07" },
+		{ "stats", "/dev/cipc00" },
 	};
 	char line[128];
 
@@ -1477,6 +1520,7 @@ static Suite *help_suite(void)
 	tcase_add_test(tc, test_help_wins);
 	tcase_add_test(tc, test_help_man_page);
 	tcase_add_test(tc, test_help_man_commands);
+	tcase_add_test(tc, test_help_man_json_ids);
 	tcase_add_test(tc, test_help_man_groff);
 	suite_add_tcase(s, tc);
 	return s;
