@@ -22,8 +22,10 @@
  * Locking: ch->lock is a spinlock_t, never held across anything that may
  * sleep or fault; messages cross it through a buffer of the caller's (see
  * fops.c). The completion's own raw lock nests inside it, and so do the
- * locks of kill_fasync() (which only tests a pointer unless a file of the
- * channel has O_ASYNC), so that signals follow the order of events. On PREEMPT_RT
+ * locks of kill_fasync(), so that signals follow the order of events.
+ * kill_fasync() only tests a pointer unless a file of the channel has
+ * O_ASYNC; then it signals the owner, a whole process group if the owner
+ * is one (the owner's choice: that lengthens the hold of the lock). On PREEMPT_RT
  * ch->lock becomes a priority-inheriting lock, so a memcpy of a message
  * under it does not add to the latency of the system. Signalling and
  * waiting allocate nothing; poll waiters are woken only when there are any

@@ -30,12 +30,15 @@
 #define CIPC_TRACE_COMPLETE_ALL	1
 #define CIPC_TRACE_REINIT	2
 
-/* A wait's timeout in jiffies as cipc_wait_start shows it: -1 forever. */
+/*
+ * A wait's timeout, in jiffies, in milliseconds as cipc_wait_start shows
+ * it: -1 for forever. In 64 bits: jiffies_to_msecs() wraps after 49 days.
+ */
 static inline s64 cipc_trace_ms(long timeout)
 {
 	if (timeout == MAX_SCHEDULE_TIMEOUT)
 		return -1;
-	return jiffies_to_msecs(timeout);
+	return jiffies64_to_msecs(timeout);
 }
 
 #endif /* CIPC_TRACE_HELPERS_H */

@@ -111,9 +111,13 @@ static int cipc_channel_publish(struct cipc_channel *ch)
 					cipc_channel_groups,
 					CIPC_NAME "%u", ch->index);
 	if (IS_ERR(dev)) {
-		/* Someone may have opened it through a node of their own. */
+		/*
+		 * Someone may have opened it through a node of their own: as
+		 * for a removal, the slot's next channel gets another id.
+		 */
 		cipc_channel_kill(ch);
 		xa_erase(&cipc_channels, ch->index);
+		cipc_seq[ch->index]++;
 		return PTR_ERR(dev);
 	}
 	WRITE_ONCE(cipc_nr_channels, cipc_nr_channels + 1);

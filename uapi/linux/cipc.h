@@ -39,14 +39,16 @@
  *    writing; EBADF otherwise. Queries work on any open file;
  *  - once its channel is removed, every operation on an open file fails
  *    with ENODEV (poll reports EPOLLERR | EPOLLHUP), and blocked waiters
- *    return ENODEV at once; an operation the file's open mode does not
- *    allow still fails with EBADF (the VFS checks write(2) first).
+ *    return ENODEV at once; only write(2) on a file not opened for writing
+ *    fails with EBADF, which the VFS checks first.
  *
  * Notification. A file with O_ASYNC set (fcntl(F_SETFL)) and an owner
- * (F_SETOWN) delivers SIGIO, or the signal chosen with F_SETSIG, to the
- * owner on every complete and complete_all, with si_code POLL_IN and si_fd
- * the file; and once, with POLL_HUP, when the channel is removed. As with
- * any signal, deliveries of one standard signal may merge; use a real-time
+ * (F_SETOWN) delivers a signal to the owner on every complete and
+ * complete_all, and once more when the channel is removed. With F_SETSIG
+ * (any signal, SIGIO included) it carries si_code POLL_IN, or POLL_HUP for
+ * the removal, si_fd the file and si_band; without F_SETSIG it is a plain
+ * SIGIO (si_code SI_KERNEL, no si_fd), as the kernel sends it. As with any
+ * signal, deliveries of one standard signal may merge; use a real-time
  * signal (F_SETSIG) to have them queued.
  *
  * Trace events. The driver has tracepoints under the trace system "cipc"
