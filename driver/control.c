@@ -21,13 +21,19 @@
 
 #include "cipc.h"
 
-/* Add and remove need the privilege, then a file opened for writing. */
-static int cipc_control_may_change(struct file *file)
+/*
+ * The start of add and remove: the privilege, then a file opened for
+ * writing, then the argument.
+ */
+static int cipc_control_copy_in(struct file *file, void __user *argp,
+				struct cipc_ctl_channel *req)
 {
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
 	if (!(file->f_mode & FMODE_WRITE))
 		return -EBADF;
+	if (copy_from_user(req, argp, sizeof(*req)))
+		return -EFAULT;
 	return 0;
 }
 
@@ -36,11 +42,9 @@ static int cipc_ioctl_add(struct file *file, void __user *argp)
 	struct cipc_ctl_channel req;
 	int ret;
 
-	ret = cipc_control_may_change(file);
+	ret = cipc_control_copy_in(file, argp, &req);
 	if (ret)
 		return ret;
-	if (copy_from_user(&req, argp, sizeof(req)))
-		return -EFAULT;
 	if ((req.flags & ~CIPC_ADD_INDEX) || req.id || req.pad ||
 	    req.reserved[0] || req.reserved[1] ||
 	    (!(req.flags & CIPC_ADD_INDEX) && req.index) ||
@@ -67,11 +71,9 @@ static int cipc_ioctl_remove(struct file *file, void __user *argp)
 	struct cipc_ctl_channel req;
 	int ret;
 
-	ret = cipc_control_may_change(file);
+	ret = cipc_control_copy_in(file, argp, &req);
 	if (ret)
 		return ret;
-	if (copy_from_user(&req, argp, sizeof(req)))
-		return -EFAULT;
 	if ((req.flags & ~CIPC_REMOVE_ID) || req.msg_max || req.pad ||
 	    req.reserved[0] || req.reserved[1] ||
 	    (!(req.flags & CIPC_REMOVE_ID) && req.id))
