@@ -20,12 +20,16 @@ CIPC_DT_SRCS := main.c util.c test_basic.c test_signal.c test_message.c \
 	test_badinput.c test_stats.c test_control.c test_perm.c \
 	test_notify.c test_trace.c test_params.c
 CIPC_DT_OBJS := $(addprefix $(CIPC_DT_OUT)/,$(CIPC_DT_SRCS:.c=.o))
+# The helpers shared with the other VM suites, built with this suite's flags.
+CIPC_DT_COMMON := $(TOP)/tests/common
+CIPC_DT_COMMON_OBJS := $(CIPC_DT_OUT)/vmutil.o
 CIPC_DT_HDRS := $(CIPC_DT_DIR)/util.h $(CIPC_DT_DIR)/suites.h \
-	$(TOP)/uapi/linux/cipc.h
+	$(CIPC_DT_COMMON)/vmutil.h $(TOP)/uapi/linux/cipc.h
 
 CIPC_DT_CC      ?= $(CC)
 CIPC_DT_CFLAGS  := -std=gnu11 -Wall -Wextra -Werror -O2 -g -pthread \
-	-D_GNU_SOURCE -I$(TOP)/uapi $(shell pkg-config --cflags check)
+	-D_GNU_SOURCE -I$(TOP)/uapi -I$(CIPC_DT_COMMON) \
+	$(shell pkg-config --cflags check)
 CIPC_DT_LDLIBS  := -pthread $(shell pkg-config --libs check)
 
 $(CIPC_DT_OBJS): $(CIPC_DT_OUT)/%.o: $(CIPC_DT_DIR)/%.c $(CIPC_DT_HDRS) \
@@ -33,8 +37,14 @@ $(CIPC_DT_OBJS): $(CIPC_DT_OUT)/%.o: $(CIPC_DT_DIR)/%.c $(CIPC_DT_HDRS) \
 	@mkdir -p $(@D)
 	$(CIPC_DT_CC) $(CIPC_DT_CFLAGS) -c -o $@ $<
 
-$(CIPC_DRIVER_TESTS): $(CIPC_DT_OBJS)
+$(CIPC_DT_COMMON_OBJS): $(CIPC_DT_OUT)/%.o: $(CIPC_DT_COMMON)/%.c \
+		$(CIPC_DT_COMMON)/vmutil.h $(CIPC_DT_DIR)/driver.mk
 	@mkdir -p $(@D)
-	$(CIPC_DT_CC) $(CIPC_DT_CFLAGS) -o $@ $(CIPC_DT_OBJS) $(CIPC_DT_LDLIBS)
+	$(CIPC_DT_CC) $(CIPC_DT_CFLAGS) -c -o $@ $<
+
+$(CIPC_DRIVER_TESTS): $(CIPC_DT_OBJS) $(CIPC_DT_COMMON_OBJS)
+	@mkdir -p $(@D)
+	$(CIPC_DT_CC) $(CIPC_DT_CFLAGS) -o $@ $(CIPC_DT_OBJS) \
+		$(CIPC_DT_COMMON_OBJS) $(CIPC_DT_LDLIBS)
 
 .DEFAULT_GOAL := $(CIPC_DT_SAVED_GOAL)

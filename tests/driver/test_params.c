@@ -32,7 +32,6 @@
 #include "util.h"
 
 #define MODULE_NAME	"cipc"
-#define MODULE_SYSFS	"/sys/module/" MODULE_NAME
 #define DEFAULT_CHANNELS	4
 #define DEFAULT_MSG_MAX		256
 #define DEFAULT_MAX_CHANNELS	256
@@ -52,82 +51,10 @@ static struct {
 	unsigned int max_channels;
 } orig;
 
-static bool module_loaded(void)
-{
-	return access(MODULE_SYSFS, F_OK) == 0;
-}
-
-/* A parameter as a number, without assertions: false if unreadable. */
-static bool param_value(const char *name, unsigned int *val)
-{
-	char path[128], buf[32], *end;
-	unsigned long v;
-
-	snprintf(path, sizeof(path), CIPC_PARAM_DIR "/%s", name);
-	if (read_file_str(path, buf, sizeof(buf)) != 0)
-		return false;
-	errno = 0;
-	v = strtoul(buf, &end, 10);
-	if (errno || end == buf || *end)
-		return false;
-	*val = (unsigned int)v;
-	return true;
-}
-
-/* delete_module(cipc), retrying while the module is still in use. */
-static int module_unload(void)
-{
-	uint64_t deadline = now_ms() + MODULE_SETTLE_MS;
-
-	for (;;) {
-		if (syscall(SYS_delete_module, MODULE_NAME, O_NONBLOCK) == 0)
-			break;
-		if (errno == ENOENT)
-			return 0;
-		if ((errno != EBUSY && errno != EAGAIN) ||
-		    now_ms() >= deadline)
-			return -errno;
-		sleep_ms(10);
-	}
-	while (module_loaded()) {
-		if (now_ms() >= deadline)
-			return -EBUSY;
-		sleep_ms(10);
-	}
-	return 0;
-}
-
-/* finit_module($CIPC_KO, params): 0 or -errno. */
-static int module_load(const char *params)
-{
-	const char *ko = getenv("CIPC_KO");
-	int fd, ret, err = 0;
-
-	if (!ko || !*ko)
-		return -ENOENT;
-	fd = open(ko, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ret = (int)syscall(SYS_finit_module, fd, params, 0);
-	if (ret != 0)
-		err = -errno;
-	close(fd);
-	return err;
-}
-
 /* Wait until /dev and /sys/class/cipc show exactly n channels. */
 static bool nodes_settle(unsigned int n)
 {
-	uint64_t deadline = now_ms() + MODULE_SETTLE_MS;
-
-	for (;;) {
-		if (count_numbered("/dev", "cipc") == n &&
-		    count_numbered("/sys/class/cipc", "cipc") == n)
-			return true;
-		if (now_ms() >= deadline)
-			return false;
-		sleep_ms(10);
-	}
+	return nodes_settle_within(n, MODULE_SETTLE_MS, count_numbered);
 }
 
 /* Channels 0..n-1 exist (the count was checked). */
@@ -148,7 +75,6 @@ static int module_restore(void)
 {
 	char params[96];
 	unsigned int ch, mm, mc;
-	int err;
 
 	if (!orig.recorded)
 		return 0;
@@ -162,16 +88,11 @@ static int module_restore(void)
 			      count_numbered("/dev", "cipc") == ch &&
 			      channels_are_first(ch))))
 		return 0;
-	err = module_unload();
-	if (err || !orig.loaded)
-		return err;
 	snprintf(params, sizeof(params), "channels=%u msg_max=%u "
 		 "max_channels=%u", orig.channels, orig.msg_max,
 		 orig.max_channels);
-	err = module_load(params);
-	if (err)
-		return err;
-	return nodes_settle(orig.channels) ? 0 : -ETIMEDOUT;
+	return module_reload(orig.loaded ? params : NULL, orig.channels,
+			     MODULE_SETTLE_MS, count_numbered);
 }
 
 static void params_record(void)
@@ -217,7 +138,7 @@ static void load_ok(const char *params, unsigned int channels,
 	int ctl;
 	int err;
 
-	err = module_unload();
+	err = module_unload(MODULE_SETTLE_MS);
 	ck_assert_msg(err == 0, "unloading cipc: %s", errname(-err));
 	err = module_load(params);
 	ck_assert_msg(err == 0, "loading cipc with \"%s\": %s", params,
@@ -283,7 +204,7 @@ static void load_rejected(const char *params, const char *name)
 	char line[512];
 	int err, kmsg;
 
-	err = module_unload();
+	err = module_unload(MODULE_SETTLE_MS);
 	ck_assert_msg(err == 0, "unloading cipc: %s", errname(-err));
 	kmsg = kmsg_open_at_end();
 	err = module_load(params);
@@ -613,7 +534,7 @@ START_TEST(test_unload_busy)
 	ck_fails(ioc_complete(fd, NULL, 0), ENODEV);
 	close(fd);
 
-	err = module_unload();
+	err = module_unload(MODULE_SETTLE_MS);
 	ck_assert_msg(err == 0, "unloading cipc once everything is closed: "
 		      "%s", errname(-err));
 	ck_assert_msg(nodes_settle(0), "nodes left after unloading");

@@ -60,51 +60,7 @@ void sleep_ms(unsigned int ms)
 
 /* ---- files ----------------------------------------------------------- */
 
-int read_file_str(const char *path, char *buf, size_t size)
-{
-	size_t len = 0;
-	int fd, err = 0;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	while (len + 1 < size) {
-		ssize_t n = read(fd, buf + len, size - 1 - len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			err = -errno;
-			break;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	close(fd);
-	buf[len] = '\0';
-	if (len > 0 && buf[len - 1] == '\n')
-		buf[len - 1] = '\0';
-	return err;
-}
-
-int write_file_str(const char *path, const char *val)
-{
-	size_t len = strlen(val);
-	ssize_t n;
-	int fd, err = 0;
-
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, val, len);
-	if (n < 0)
-		err = -errno;
-	else if ((size_t)n != len)
-		err = -EIO;
-	close(fd);
-	return err;
-}
+/* read_file_str(), write_file_str(): tests/common/vmutil.c. */
 
 int write_all(int fd, const void *buf, size_t len)
 {
@@ -879,20 +835,7 @@ int drop_to_nobody(pid_t parent)
 
 /* ---- /proc ----------------------------------------------------------- */
 
-char proc_state(pid_t pid)
-{
-	char path[64], buf[512];
-	const char *p;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if (read_file_str(path, buf, sizeof(buf)) != 0)
-		return 0;
-	/* "pid (comm) S ...": comm may hold spaces and parentheses. */
-	p = strrchr(buf, ')');
-	if (!p || p[1] != ' ')
-		return 0;
-	return p[2];
-}
+/* proc_state(): tests/common/vmutil.c. */
 
 char proc_settled_state(pid_t pid, unsigned int timeout_ms)
 {

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Shared helpers of the cipc driver test suite (cipc-driver-tests).
+ * Shared helpers of the cipc driver test suite (cipc-driver-tests). Those
+ * the other VM suites also need (files, /proc, module reload) are in
+ * tests/common/vmutil.h, included here.
  *
  * Conventions:
  *  - ioc_*()   thin wrappers around one ioctl; they return what ioctl(2)
@@ -26,6 +28,8 @@
 
 #include <check.h>
 #include <linux/cipc.h>
+
+#include "vmutil.h"
 
 /* Timing budget, generous enough for a slow emulated (TCG) guest. */
 #define SETTLE_MS	5000	/* a state we poll for must be reached by then */
@@ -97,10 +101,7 @@ unsigned int count_numbered(const char *dir, const char *prefix);
 
 /* ---- sysfs ----------------------------------------------------------- */
 
-/* Read a whole file, strip one trailing newline: 0 or -errno. */
-int read_file_str(const char *path, char *buf, size_t size);
-/* Write a string in one write(2): 0 or -errno (from open or write). */
-int write_file_str(const char *path, const char *val);
+/* read_file_str(), write_file_str(): vmutil.h. */
 
 /* /sys/class/cipc/cipcN/<attr> (attr may be "stats/wait"). */
 void chan_sysfs_path(char *buf, size_t size, unsigned int chan,
@@ -201,8 +202,8 @@ void *bad_ptr(int kind);
 
 /* ---- /proc ----------------------------------------------------------- */
 
-/* State letter of /proc/PID/stat (R, S, D, Z, ...), 0 if unreadable. */
-char proc_state(pid_t pid);
+/* proc_state(): vmutil.h. */
+
 /*
  * Wait until pid is asleep and return 'S', or 'D' if it stayed in
  * uninterruptible sleep for 500 ms, or whatever it shows at the deadline.

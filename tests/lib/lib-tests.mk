@@ -13,6 +13,7 @@
 #   $(BUILD)/tests/cipc-lib-tests           every call against the driver:
 #                                           runs in the VM, as root, module
 #                                           loaded; linked with libcipc.a
+#                                           and tests/common/vmutil.c
 #   check-lib-host   phony: the man pages, then the host tests twice: the
 #                    sanitizer build, and the shared-library build under
 #                    valgrind (any error or leak fails)
@@ -27,6 +28,7 @@ $(error tests/lib/lib-tests.mk: include lib/lib.mk first)
 endif
 
 CIPC_LIB_T_DIR := $(TOP)/tests/lib
+CIPC_LIB_T_COMMON := $(TOP)/tests/common
 CIPC_LIB_T_HOST := $(BUILD)/tests/host
 CIPC_LIB_UNIT := $(CIPC_LIB_T_HOST)/cipc-lib-unit
 CIPC_LIB_UNIT_ASAN := $(CIPC_LIB_T_HOST)/asan/cipc-lib-unit
@@ -37,7 +39,7 @@ CIPC_LIB_T_CHECK_CFLAGS := $(shell pkg-config --cflags check)
 CIPC_LIB_T_CHECK_LIBS := $(shell pkg-config --libs check)
 CIPC_LIB_T_CFLAGS = -std=gnu11 -Wall -Wextra -Werror $(CIPC_LIB_OPTFLAGS) \
 	-pthread -D_GNU_SOURCE -I$(TOP)/uapi -I$(CIPC_LIB_DIR) \
-	$(CIPC_LIB_T_CHECK_CFLAGS) $(CPPFLAGS)
+	-I$(CIPC_LIB_T_COMMON) $(CIPC_LIB_T_CHECK_CFLAGS) $(CPPFLAGS)
 CIPC_LIB_T_LDLIBS = -pthread $(CIPC_LIB_T_CHECK_LIBS)
 CIPC_LIB_T_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
@@ -76,14 +78,23 @@ $(CIPC_LIB_UNIT_ASAN): $(CIPC_LIB_T_UNIT_DEPS) $(CIPC_LIB_T_ASAN_OBJS)
 	$(CIPC_LIB_CC) $(CIPC_LIB_T_CFLAGS) $(CIPC_LIB_T_SAN) $(CIPC_LIB_T_PATHS) \
 		$(LDFLAGS) -o $@ $< $(CIPC_LIB_T_ASAN_OBJS) $(CIPC_LIB_T_LDLIBS)
 
+# The helpers shared with the other VM suites, built with these flags.
+CIPC_LIB_T_VMUTIL := $(BUILD)/tests/lib/vmutil.o
+
+$(CIPC_LIB_T_VMUTIL): $(CIPC_LIB_T_COMMON)/vmutil.c \
+		$(CIPC_LIB_T_COMMON)/vmutil.h $(CIPC_LIB_T_DIR)/lib-tests.mk
+	@mkdir -p $(@D)
+	$(CIPC_LIB_CC) $(CIPC_LIB_T_CFLAGS) -c -o $@ $<
+
 # Static: reaches the hidden test hook of lib/internal.h.
 $(CIPC_LIB_TESTS): $(CIPC_LIB_T_DIR)/test_lib_vm.c $(CIPC_LIB_T_DIR)/libtest.h \
 		$(CIPC_LIB_T_DIR)/lib-tests.mk $(CIPC_LIB_HDRS) $(CIPC_LIB_A) \
-		$(CIPC_LIB_EXAMPLE)
+		$(CIPC_LIB_EXAMPLE) $(CIPC_LIB_T_COMMON)/vmutil.h \
+		$(CIPC_LIB_T_VMUTIL)
 	@mkdir -p $(@D)
 	$(CIPC_LIB_CC) $(CIPC_LIB_T_CFLAGS) \
 		-DCIPC_LIBT_EXAMPLE='"$(CIPC_LIB_EXAMPLE)"' $(LDFLAGS) \
-		-o $@ $< $(CIPC_LIB_A) $(CIPC_LIB_T_LDLIBS)
+		-o $@ $< $(CIPC_LIB_T_VMUTIL) $(CIPC_LIB_A) $(CIPC_LIB_T_LDLIBS)
 
 .PHONY: check-lib-host check-lib-vm
 

@@ -57,6 +57,7 @@
 #include "internal.h"
 
 #include "libtest.h"
+#include "vmutil.h"
 
 #ifndef CIPC_LIBT_EXAMPLE
 #error "lib-tests.mk passes CIPC_LIBT_EXAMPLE, the example program's path"
@@ -114,31 +115,13 @@ static int write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
-/* Whole file into buf, one trailing newline stripped: 0 or -errno. */
-static int read_file(const char *path, char *buf, size_t size)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC), err = 0;
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, size - 1);
-	if (n < 0)
-		err = -errno;
-	close(fd);
-	if (err)
-		return err;
-	buf[n] = '\0';
-	if (n > 0 && buf[n - 1] == '\n')
-		buf[n - 1] = '\0';
-	return 0;
-}
+/* read_file_str(), proc_state(): vmutil.h. */
 
 static unsigned long long read_ull(const char *path)
 {
 	char buf[64], *end;
 	unsigned long long v;
-	int err = read_file(path, buf, sizeof(buf));
+	int err = read_file_str(path, buf, sizeof(buf));
 
 	ck_assert_msg(!err, "cannot read %s: %s", path, errname(-err));
 	errno = 0;
@@ -174,7 +157,7 @@ static void sysfs_str(const char *attr, char *buf, size_t size)
 	int err;
 
 	snprintf(path, sizeof(path), "/sys/class/cipc/cipc%u/%s", CHAN, attr);
-	err = read_file(path, buf, size);
+	err = read_file_str(path, buf, size);
 	ck_assert_msg(!err, "cannot read %s: %s", path, errname(-err));
 }
 
@@ -193,18 +176,6 @@ static unsigned long long chan_ull(unsigned int index, const char *attr)
 
 	snprintf(path, sizeof(path), "/sys/class/cipc/cipc%u/%s", index, attr);
 	return read_ull(path);
-}
-
-/* State letter of /proc/PID/stat, 0 if unreadable. */
-static char proc_state(pid_t pid)
-{
-	char path[64], buf[512], *p;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if (read_file(path, buf, sizeof(buf)))
-		return 0;
-	p = strrchr(buf, ')');
-	return p && p[1] == ' ' ? p[2] : 0;
 }
 
 /* Poll until pid shows state st; false after timeout_ms. */
@@ -1899,7 +1870,7 @@ static int fd_flags_of(const char *path)
 		found++;
 		snprintf(link, sizeof(link), "/proc/self/fdinfo/%s",
 			 de->d_name);
-		ck_assert_int_eq(read_file(link, info, sizeof(info)), 0);
+		ck_assert_int_eq(read_file_str(link, info, sizeof(info)), 0);
 		p = strstr(info, "flags:");
 		ck_assert_ptr_nonnull(p);
 		flags = (int)strtol(p + 6, NULL, 8);

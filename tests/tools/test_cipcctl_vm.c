@@ -54,6 +54,7 @@
 #include <linux/cipc.h>
 
 #include "run.h"
+#include "vmutil.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -74,33 +75,7 @@
 
 /* ---- sysfs and files ------------------------------------------------- */
 
-static int read_text(const char *path, char *buf, size_t size)
-{
-	size_t len = 0;
-	int fd, err = 0;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	while (len + 1 < size) {
-		ssize_t n = read(fd, buf + len, size - 1 - len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			err = -errno;
-			break;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	close(fd);
-	buf[len] = '\0';
-	if (len > 0 && buf[len - 1] == '\n')
-		buf[len - 1] = '\0';
-	return err;
-}
+/* read_file_str(), proc_state(), the module's state: vmutil.h. */
 
 static void sysfs_str(unsigned int chan, const char *attr, char *buf,
 		      size_t size)
@@ -109,7 +84,7 @@ static void sysfs_str(unsigned int chan, const char *attr, char *buf,
 	int err;
 
 	snprintf(path, sizeof(path), CLASS_DIR "/cipc%u/%s", chan, attr);
-	err = read_text(path, buf, size);
+	err = read_file_str(path, buf, size);
 	ck_assert_msg(err == 0, "%s: %s", path, strerror(-err));
 }
 
@@ -124,23 +99,6 @@ static unsigned long long sysfs_ull(unsigned int chan, const char *attr)
 	ck_assert_msg(errno == 0 && end != buf && !*end, "cipc%u/%s: \"%s\"",
 		      chan, attr, buf);
 	return v;
-}
-
-/* A module parameter, or false if unreadable. */
-static bool param_value(const char *name, unsigned int *val)
-{
-	char path[128], buf[32], *end;
-	unsigned long v;
-
-	snprintf(path, sizeof(path), PARAM_DIR "/%s", name);
-	if (read_text(path, buf, sizeof(buf)) != 0)
-		return false;
-	errno = 0;
-	v = strtoul(buf, &end, 10);
-	if (errno || end == buf || *end)
-		return false;
-	*val = (unsigned int)v;
-	return true;
 }
 
 static unsigned int param(const char *name)
@@ -932,8 +890,8 @@ START_TEST(test_status_loaded)
 	struct utsname u;
 	struct proc p;
 
-	ck_assert_int_eq(read_text(MODULE_DIR "/version", version,
-				   sizeof(version)), 0);
+	ck_assert_int_eq(read_file_str(MODULE_DIR "/version", version,
+				       sizeof(version)), 0);
 	ck_assert_int_eq(uname(&u), 0);
 	CTL_OK(&p, "status");
 	snprintf(want, sizeof(want),
@@ -1028,8 +986,8 @@ START_TEST(test_version)
 	char version[64], want[128];
 	struct proc p;
 
-	ck_assert_int_eq(read_text(MODULE_DIR "/version", version,
-				   sizeof(version)), 0);
+	ck_assert_int_eq(read_file_str(MODULE_DIR "/version", version,
+				       sizeof(version)), 0);
 	CTL_OK(&p, "version");
 	ck_assert_msg(strncmp(p.out, "cipcctl  ", 9) == 0, "%s", p.out);
 	snprintf(want, sizeof(want), "\nabi      %u\nmodule   %s\n",
@@ -1168,18 +1126,6 @@ static void parse_added(const struct proc *p, unsigned int *index,
 	parse_added(&a_, (index), (id));				\
 	proc_free(&a_);							\
 } while (0)
-
-/* The state of a process, from /proc/PID/stat, or 0. */
-static char proc_state(pid_t pid)
-{
-	char path[64], buf[512], *p;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if (read_text(path, buf, sizeof(buf)) != 0)
-		return 0;
-	p = strrchr(buf, ')');
-	return p && p[1] == ' ' ? p[2] : 0;
-}
 
 static bool wait_state(pid_t pid, char state, unsigned int ms)
 {
@@ -1883,64 +1829,10 @@ static struct {
 	unsigned int max_channels;
 } orig;
 
-static bool module_loaded(void)
-{
-	return access(MODULE_DIR, F_OK) == 0;
-}
-
-/* delete_module(cipc), retrying while in use: 0 or -errno. */
-static int raw_unload(void)
-{
-	uint64_t deadline = mono_ms() + MODULE_SETTLE_MS;
-
-	for (;;) {
-		if (syscall(SYS_delete_module, "cipc", O_NONBLOCK) == 0)
-			break;
-		if (errno == ENOENT)
-			return 0;
-		if ((errno != EBUSY && errno != EAGAIN) ||
-		    mono_ms() >= deadline)
-			return -errno;
-		sleep_ms(10);
-	}
-	while (module_loaded()) {
-		if (mono_ms() >= deadline)
-			return -EBUSY;
-		sleep_ms(10);
-	}
-	return 0;
-}
-
-/* finit_module($CIPC_KO, params): 0 or -errno. */
-static int raw_load(const char *params)
-{
-	const char *ko = getenv("CIPC_KO");
-	int fd, err = 0;
-
-	if (!ko || !*ko)
-		return -ENOENT;
-	fd = open(ko, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (syscall(SYS_finit_module, fd, params, 0) != 0)
-		err = -errno;
-	close(fd);
-	return err;
-}
-
 /* /dev and /sys/class/cipc show exactly n channels. */
 static bool nodes_settle(unsigned int n)
 {
-	uint64_t deadline = mono_ms() + MODULE_SETTLE_MS;
-
-	for (;;) {
-		if (count_numbered("/dev", "cipc") == n &&
-		    count_numbered(CLASS_DIR, "cipc") == n)
-			return true;
-		if (mono_ms() >= deadline)
-			return false;
-		sleep_ms(10);
-	}
+	return nodes_settle_within(n, MODULE_SETTLE_MS, count_numbered);
 }
 
 /* Loaded with the original parameters and exactly its channels. */
@@ -1958,26 +1850,20 @@ static bool module_as_found(void)
 static int module_restore(void)
 {
 	char params[96];
-	int err;
 
 	if (!orig.recorded)
 		return 0;
 	if (orig.loaded == module_loaded() &&
 	    (!orig.loaded || module_as_found()))
 		return 0;
-	err = raw_unload();
-	if (err || !orig.loaded)
-		return err;
 	snprintf(params, sizeof(params), "channels=%u msg_max=%u",
 		 orig.channels, orig.msg_max);
 	if (orig.has_max)
 		snprintf(params + strlen(params),
 			 sizeof(params) - strlen(params), " max_channels=%u",
 			 orig.max_channels);
-	err = raw_load(params);
-	if (err)
-		return err;
-	return nodes_settle(orig.channels) ? 0 : -ETIMEDOUT;
+	return module_reload(orig.loaded ? params : NULL, orig.channels,
+			     MODULE_SETTLE_MS, count_numbered);
 }
 
 static void module_record(void)
@@ -2020,7 +1906,7 @@ static void module_prerequisites(void)
 /* Make sure the module is not loaded. */
 static void ensure_unloaded(void)
 {
-	int err = raw_unload();
+	int err = module_unload(MODULE_SETTLE_MS);
 
 	ck_assert_msg(err == 0, "unloading cipc: %s", strerror(-err));
 	ck_assert(nodes_settle(0));

@@ -24,6 +24,7 @@
 CIPC_TT_SAVED_GOAL := $(.DEFAULT_GOAL)
 
 CIPC_TT_DIR   := $(TOP)/tests/tools
+CIPC_TT_COMMON := $(TOP)/tests/common
 CIPC_TT_OUT   := $(BUILD)/tests/tools
 CIPC_TT_HOST  := $(BUILD)/tests/host
 CIPC_TT_CIPCCTL := $(BUILD)/tools/cipcctl
@@ -44,7 +45,8 @@ CIPC_TT_SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
 # -O1: valgrind and the sanitizers report more precisely than at -O2.
 CIPC_TT_CFLAGS = $(CIPC_TT_WARNFLAGS) -O1 -g -pthread -D_GNU_SOURCE \
-	-I$(TOP)/tools -I$(TOP)/lib -I$(TOP)/uapi $(CIPC_TT_CHECK_CFLAGS) \
+	-I$(TOP)/tools -I$(TOP)/lib -I$(TOP)/uapi -I$(CIPC_TT_COMMON) \
+	$(CIPC_TT_CHECK_CFLAGS) \
 	-DCIPCCTL_PATH='"$(CIPC_TT_CIPCCTL)"' \
 	-DCIPCCTL_MAN='"$(TOP)/tools/cipcctl.1"' \
 	-DCIPCCTL_COMPLETION='"$(TOP)/tools/cipcctl.bash-completion"'
@@ -61,8 +63,13 @@ CIPC_TT_UNIT_OBJS := $(addprefix $(CIPC_TT_OUT)/unit/,$(CIPC_TT_UNIT_NAMES))
 CIPC_TT_ASAN_OBJS := $(addprefix $(CIPC_TT_OUT)/asan/,$(CIPC_TT_UNIT_NAMES))
 CIPC_TT_CTL_OBJS  := $(addprefix $(CIPC_TT_OUT)/ctl-asan/,cipcctl.o \
 	tools-common.o json.o)
-CIPC_TT_VM_OBJS   := $(addprefix $(CIPC_TT_OUT)/vm/,test_cipcctl_vm.o run.o)
+# The VM suite also links the helpers shared with the other VM suites
+# (tests/common/vmutil.c).
+CIPC_TT_VM_OBJS   := $(addprefix $(CIPC_TT_OUT)/vm/,test_cipcctl_vm.o run.o \
+	vmutil.o)
 CIPC_TT_DEPS := $(CIPC_TT_HDRS) $(CIPC_TT_DIR)/tools-tests.mk
+
+$(CIPC_TT_VM_OBJS): $(CIPC_TT_COMMON)/vmutil.h
 
 $(CIPC_TT_OUT)/unit/%.o: $(CIPC_TT_DIR)/%.c $(CIPC_TT_DEPS)
 	@mkdir -p $(@D)
@@ -73,6 +80,10 @@ $(CIPC_TT_OUT)/unit/%.o: $(TOP)/tools/%.c $(CIPC_TT_DEPS)
 	$(CIPC_TT_CC) $(CIPC_TT_CFLAGS) -c -o $@ $<
 
 $(CIPC_TT_OUT)/vm/%.o: $(CIPC_TT_DIR)/%.c $(CIPC_TT_DEPS)
+	@mkdir -p $(@D)
+	$(CIPC_TT_CC) $(CIPC_TT_CFLAGS) -c -o $@ $<
+
+$(CIPC_TT_OUT)/vm/%.o: $(CIPC_TT_COMMON)/%.c $(CIPC_TT_DEPS)
 	@mkdir -p $(@D)
 	$(CIPC_TT_CC) $(CIPC_TT_CFLAGS) -c -o $@ $<
 
