@@ -19,22 +19,52 @@ CC ?= gcc
 CFLAGS ?= -O2 -g
 WARNFLAGS := -std=gnu11 -Wall -Wextra -Werror
 
-# Debian packages the project needs; `make deps` installs them.
-DEPS := build-essential pkg-config check libkmod-dev sparse kmod valgrind \
+# The project's one version (module, libcipc, cipcctl, packages).
+VERSION := $(file <$(TOP)/VERSION)
+
+# Installation (make install): a source install goes to /usr/local; the
+# Debian package passes PREFIX=/usr. LIBDIR defaults to the compiler's
+# multiarch directory ($(PREFIX)/lib/x86_64-linux-gnu on Debian amd64),
+# asked when an install recipe runs, not when make parses this file.
+PREFIX ?= /usr/local
+export PREFIX
+
+# Debian packages `make` needs to build libcipc and cipcctl; `make` checks
+# for them and names the command that installs what is missing.
+BUILD_DEPS := build-essential pkg-config libkmod-dev
+# Debian packages the project needs; `make deps` installs them, `make demo`
+# and `make check` install what is missing first.
+DEPS := $(BUILD_DEPS) check sparse kmod valgrind \
 	python3 groff-base man-db \
 	libelf-dev bc flex bison dwarves \
 	qemu-system-x86 busybox-static cpio xz-utils zstd debootstrap shellcheck \
 	udev util-linux
 
-.PHONY: all help userspace module module-% check check-host lint demo deps clean distclean
+.PHONY: all help userspace tests module module-% check check-host lint demo \
+	deps install uninstall dkms-install dkms-uninstall dkms-source \
+	clean distclean
 
-all: userspace
+# Every compile rule has the deps stamp as an order-only prerequisite
+# (CIPC_DEPS_STAMP): nothing is compiled before the packages are there.
+# `make demo` and `make check` install what is missing (build/.deps);
+# other targets only check and say how to install (build/.build-deps).
+ifneq ($(filter demo check check-%,$(MAKECMDGOALS)),)
+CIPC_DEPS_STAMP := $(BUILD)/.deps
+else
+CIPC_DEPS_STAMP := $(BUILD)/.build-deps
+endif
+
+all: lib $(BUILD)/tools/cipcctl
 	@if [ -d "$(KDIR)" ]; then $(MAKE) module; \
 	else echo "make: no kernel headers in $(KDIR): module not built" \
 		"(install linux-headers-$(KVER), or KVER=/KDIR=)"; fi
 
 help:
-	@echo "make              user-space programs, and cipc.ko for the running kernel"
+	@echo "make              libcipc, cipcctl, and cipc.ko for the running kernel"
+	@echo "make install      libcipc, cipcctl, headers, man pages, udev rule (PREFIX=$(PREFIX), DESTDIR)"
+	@echo "make dkms-install the module's source into /usr/src/cipc-$(VERSION), built and installed by DKMS"
+	@echo "make dkms-uninstall  remove it from DKMS and /usr/src"
+	@echo "make tests        the test programs"
 	@echo "make module       cipc.ko for KVER=$(KVER) (KDIR=$(KDIR))"
 	@echo "make module-F     cipc.ko for a test kernel F: $(FLAVOURS)"
 	@echo "make demo         boot a throwaway VM ($(DEMO_KERNEL)) and show a waiter released"
@@ -50,8 +80,9 @@ include $(TOP)/tests/lib/lib-tests.mk
 include $(TOP)/tests/tools/tools-tests.mk
 
 # The library, cipcctl, and the suites that run in the test VMs.
-userspace: lib $(BUILD)/tools/cipcctl $(BUILD)/tests/cipc-driver-tests \
-	$(BUILD)/tests/cipc-lib-tests $(BUILD)/tests/cipc-tools-tests
+tests: $(BUILD)/tests/cipc-driver-tests $(BUILD)/tests/cipc-lib-tests \
+	$(BUILD)/tests/cipc-tools-tests
+userspace: all tests
 
 module:
 	@test -d "$(KDIR)" || { echo "make: no kernel headers in $(KDIR)" \
@@ -85,12 +116,19 @@ demo: $(BUILD)/.deps $(BUILD)/tools/cipcctl
 
 deps:
 	$(TOP)/scripts/deps --install $(DEPS)
+	@mkdir -p $(BUILD) && touch $(BUILD)/.deps $(BUILD)/.build-deps
 
 # Installs what is missing (needs root or sudo) the first time, then only
 # checks; the stamp is renewed when the package list changes.
 $(BUILD)/.deps: $(TOP)/Makefile $(TOP)/scripts/deps
 	$(TOP)/scripts/deps $(DEPS)
 	@mkdir -p $(BUILD) && touch $@
+
+$(BUILD)/.build-deps: $(TOP)/Makefile $(TOP)/scripts/deps
+	$(TOP)/scripts/deps --check $(BUILD_DEPS)
+	@mkdir -p $(BUILD) && touch $@
+
+include $(TOP)/scripts/install.mk
 
 # Keeps the kernel cache and build root (build/kernels/): distclean removes
 # the whole build tree.

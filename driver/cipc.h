@@ -29,7 +29,10 @@
 #include "compat/compat.h"
 
 #define CIPC_NAME		"cipc"
-#define CIPC_VERSION		"0.1.0"
+/* CIPC_VERSION: the project's one version, from ../VERSION (see Kbuild). */
+#ifndef CIPC_VERSION
+#error "CIPC_VERSION must be defined (driver/Kbuild reads ../VERSION)"
+#endif
 /* Minors reserved for channels: the max_channels parameter is at most this. */
 #define CIPC_MINORS		1024U
 

@@ -24,7 +24,7 @@
 #   check-lib-man    phony: the man pages format without a warning
 #   clean-lib        phony: removes $(BUILD)/lib
 #
-# The version is the driver's, CIPC_VERSION in driver/cipc.h, read once
+# The version is the project's one version, the file VERSION, read once
 # here and compiled in as LIBCIPC_VERSION. The shared library's own
 # version (SONAME libcipc.so.1) follows the ABI of lib/cipc.h instead.
 # CFLAGS, CPPFLAGS and LDFLAGS of the environment are honoured (CFLAGS
@@ -36,11 +36,9 @@ CIPC_LIB_DIR := $(TOP)/lib
 CIPC_LIB_OUT := $(BUILD)/lib
 CIPC_LIB_OBJDIR := $(CIPC_LIB_OUT)/obj
 
-CIPC_LIB_VERSION := $(shell sed -n \
-	's/^.define[[:space:]]\{1,\}CIPC_VERSION[[:space:]]\{1,\}"\([0-9.]*\)".*/\1/p' \
-	$(TOP)/driver/cipc.h)
+CIPC_LIB_VERSION := $(shell cat $(TOP)/VERSION)
 ifeq ($(shell echo '$(CIPC_LIB_VERSION)' | grep -Ex '[0-9]+\.[0-9]+\.[0-9]+'),)
-$(error lib.mk: no version X.Y.Z in driver/cipc.h (CIPC_VERSION), got "$(CIPC_LIB_VERSION)")
+$(error lib.mk: no version X.Y.Z in VERSION, got "$(CIPC_LIB_VERSION)")
 endif
 
 CIPC_LIB_SONAME := libcipc.so.1
@@ -102,11 +100,14 @@ CIPC_LIB_SOFLAGS = -shared -Wl,-soname,$(CIPC_LIB_SONAME) \
 	-Wl,--version-script=$(CIPC_LIB_DIR)/libcipc.map -Wl,-z,defs \
 	-Wl,--as-needed $(LDFLAGS)
 
-# Installation: DESTDIR and PREFIX (default /usr) as usual; the directories
+# Installation: DESTDIR and PREFIX (default /usr/local) as usual; the directories
 # may be overridden one by one.
-CIPC_LIB_PREFIX = $(if $(PREFIX),$(PREFIX),/usr)
-CIPC_LIB_MULTIARCH = $(if $(DEB_HOST_MULTIARCH),$(DEB_HOST_MULTIARCH),x86_64-linux-gnu)
-CIPC_LIB_LIBDIR ?= $(CIPC_LIB_PREFIX)/lib/$(CIPC_LIB_MULTIARCH)
+CIPC_LIB_PREFIX = $(if $(PREFIX),$(PREFIX),/usr/local)
+# The multiarch triplet: dpkg-buildpackage's, else the compiler's (asked
+# only when a recipe needs it, so that parsing needs no compiler); a
+# compiler without one (not Debian) gets plain lib.
+CIPC_LIB_MULTIARCH = $(or $(DEB_HOST_MULTIARCH),$(shell $(CC) -print-multiarch 2>/dev/null))
+CIPC_LIB_LIBDIR ?= $(if $(LIBDIR),$(LIBDIR),$(CIPC_LIB_PREFIX)/lib$(if $(CIPC_LIB_MULTIARCH),/$(CIPC_LIB_MULTIARCH)))
 CIPC_LIB_INCLUDEDIR ?= $(CIPC_LIB_PREFIX)/include
 CIPC_LIB_MANDIR ?= $(CIPC_LIB_PREFIX)/share/man
 CIPC_LIB_PKGCONFIGDIR ?= $(CIPC_LIB_LIBDIR)/pkgconfig
@@ -123,7 +124,8 @@ lib: $(CIPC_LIB_SO) $(CIPC_LIB_SO_LINKS) $(CIPC_LIB_A) $(CIPC_LIB_PC) \
 	$(CIPC_LIB_PC_INSTALL) $(CIPC_LIB_EXAMPLE)
 
 $(CIPC_LIB_OBJS): $(CIPC_LIB_OBJDIR)/%.o: $(CIPC_LIB_DIR)/%.c \
-		$(CIPC_LIB_HDRS) $(CIPC_LIB_DIR)/lib.mk $(TOP)/driver/cipc.h
+		$(CIPC_LIB_HDRS) $(CIPC_LIB_DIR)/lib.mk $(TOP)/VERSION \
+		| $(CIPC_DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CIPC_LIB_CC) $(CIPC_LIB_CFLAGS) -c -o $@ $<
 
@@ -144,7 +146,7 @@ $(CIPC_LIB_A): $(CIPC_LIB_OBJS)
 # The uninstalled library: headers from the source tree, the library from
 # the build tree, which the programs built with it find at run time too.
 $(CIPC_LIB_PC): $(CIPC_LIB_DIR)/libcipc.pc.in $(CIPC_LIB_DIR)/lib.mk \
-		$(TOP)/driver/cipc.h
+		$(TOP)/VERSION
 	@mkdir -p $(@D)
 	$(call CIPC_LIB_SUBST_PC,$(TOP),$(CIPC_LIB_OUT),$(CIPC_LIB_DIR), -Wl$(CIPC_LIB_COMMA)-rpath$(CIPC_LIB_COMMA)$${libdir}) \
 		$< >$@.tmp && mv $@.tmp $@
@@ -158,7 +160,7 @@ $(CIPC_LIB_OUT)/install/pc.vars: cipc-lib-FORCE
 	@echo '$(CIPC_LIB_PC_VARS)' | cmp -s - $@ || echo '$(CIPC_LIB_PC_VARS)' >$@
 
 $(CIPC_LIB_PC_INSTALL): $(CIPC_LIB_DIR)/libcipc.pc.in $(CIPC_LIB_DIR)/lib.mk \
-		$(TOP)/driver/cipc.h $(CIPC_LIB_OUT)/install/pc.vars
+		$(TOP)/VERSION $(CIPC_LIB_OUT)/install/pc.vars
 	@mkdir -p $(@D)
 	$(call CIPC_LIB_SUBST_PC,$(CIPC_LIB_PREFIX),$(patsubst \
 		$(CIPC_LIB_PREFIX)/%,$${exec_prefix}/%,$(CIPC_LIB_LIBDIR)),$(patsubst \

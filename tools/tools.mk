@@ -9,17 +9,15 @@
 # cipcctl links libcipc statically ($(BUILD)/lib/libcipc.a, whose rule is
 # in lib/lib.mk) and libkmod dynamically (pkg-config libkmod).
 #
-# install-tools honours DESTDIR and PREFIX (default /usr):
+# install-tools honours DESTDIR and PREFIX (default /usr/local):
 #   $(DESTDIR)$(PREFIX)/bin/cipcctl
 #   $(DESTDIR)$(PREFIX)/share/man/man1/cipcctl.1
 #   $(DESTDIR)$(PREFIX)/share/bash-completion/completions/cipcctl
 
 CIPC_TOOLS_SAVED_GOAL := $(.DEFAULT_GOAL)
 
-# The project's version: the driver's CIPC_VERSION (as lib/lib.mk does).
-CIPC_TOOLS_VERSION := $(shell sed -n \
-	's/^.define[[:space:]]\{1,\}CIPC_VERSION[[:space:]]\{1,\}"\([0-9.]*\)".*/\1/p' \
-	$(TOP)/driver/cipc.h)
+# The project's one version (as lib/lib.mk).
+CIPC_TOOLS_VERSION := $(shell cat $(TOP)/VERSION)
 CIPC_TOOLS_DIR  := $(TOP)/tools
 CIPC_TOOLS_OUT  := $(BUILD)/tools
 CIPC_CIPCCTL    := $(CIPC_TOOLS_OUT)/cipcctl
@@ -33,8 +31,8 @@ CIPC_TOOLS_HDRS := $(CIPC_TOOLS_DIR)/tools-common.h $(CIPC_TOOLS_DIR)/json.h \
 # CFLAGS (default -O2 -g), CPPFLAGS and LDFLAGS of the environment are
 # honoured; the warning flags and -Werror are not optional.
 CIPC_TOOLS_CC = $(CC)
-CIPC_TOOLS_KMOD_CFLAGS := $(shell pkg-config --cflags libkmod)
-CIPC_TOOLS_KMOD_LIBS   := $(shell pkg-config --libs libkmod)
+CIPC_TOOLS_KMOD_CFLAGS := $$(pkg-config --cflags libkmod)
+CIPC_TOOLS_KMOD_LIBS   := $$(pkg-config --libs libkmod)
 CIPC_TOOLS_WARNFLAGS := -std=gnu11 -Wall -Wextra -Werror -Wshadow \
 	-Wmissing-prototypes -Wstrict-prototypes -Wpointer-arith -Wformat=2
 CIPC_TOOLS_OPTFLAGS = $(if $(strip $(CFLAGS)),$(CFLAGS),-O2 -g)
@@ -44,15 +42,16 @@ CIPC_TOOLS_CPPFLAGS = -D_GNU_SOURCE -I$(TOP)/lib \
 CIPC_TOOLS_CFLAGS = $(CIPC_TOOLS_WARNFLAGS) $(CIPC_TOOLS_OPTFLAGS) \
 	$(CIPC_TOOLS_CPPFLAGS)
 
-# Installation: DESTDIR and PREFIX (default /usr, as lib/lib.mk); the
+# Installation: DESTDIR and PREFIX (default /usr/local, as lib/lib.mk); the
 # directories may be overridden one by one.
-CIPC_TOOLS_PREFIX = $(if $(PREFIX),$(PREFIX),/usr)
+CIPC_TOOLS_PREFIX = $(if $(PREFIX),$(PREFIX),/usr/local)
 CIPC_TOOLS_BINDIR ?= $(CIPC_TOOLS_PREFIX)/bin
 CIPC_TOOLS_MAN1DIR ?= $(CIPC_TOOLS_PREFIX)/share/man/man1
 CIPC_TOOLS_COMPDIR ?= $(CIPC_TOOLS_PREFIX)/share/bash-completion/completions
 
 $(CIPC_TOOLS_OBJS): $(CIPC_TOOLS_OUT)/obj/%.o: $(CIPC_TOOLS_DIR)/%.c \
-		$(CIPC_TOOLS_HDRS) $(CIPC_TOOLS_DIR)/tools.mk $(TOP)/driver/cipc.h
+		$(CIPC_TOOLS_HDRS) $(CIPC_TOOLS_DIR)/tools.mk $(TOP)/VERSION \
+		| $(CIPC_DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CIPC_TOOLS_CC) $(CIPC_TOOLS_CFLAGS) -c -o $@ $<
 

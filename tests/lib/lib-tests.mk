@@ -35,8 +35,8 @@ CIPC_LIB_UNIT_ASAN := $(CIPC_LIB_T_HOST)/asan/cipc-lib-unit
 CIPC_LIB_TESTS := $(BUILD)/tests/cipc-lib-tests
 CIPC_LIB_KERNEL ?= 6.12
 
-CIPC_LIB_T_CHECK_CFLAGS := $(shell pkg-config --cflags check)
-CIPC_LIB_T_CHECK_LIBS := $(shell pkg-config --libs check)
+CIPC_LIB_T_CHECK_CFLAGS := $$(pkg-config --cflags check)
+CIPC_LIB_T_CHECK_LIBS := $$(pkg-config --libs check)
 CIPC_LIB_T_CFLAGS = -std=gnu11 -Wall -Wextra -Werror $(CIPC_LIB_OPTFLAGS) \
 	-pthread -D_GNU_SOURCE -I$(TOP)/uapi -I$(CIPC_LIB_DIR) \
 	-I$(CIPC_LIB_T_COMMON) $(CIPC_LIB_T_CHECK_CFLAGS) $(CPPFLAGS)
@@ -50,7 +50,7 @@ CIPC_LIB_T_PATHS := -DCIPC_LIBT_SO='"$(CIPC_LIB_SO)"' \
 	-DCIPC_LIBT_HEADER='"$(CIPC_LIB_DIR)/cipc.h"' \
 	-DCIPC_LIBT_HEADER_DIR='"$(CIPC_LIB_DIR)"' \
 	-DCIPC_LIBT_MAP='"$(CIPC_LIB_DIR)/libcipc.map"' \
-	-DCIPC_LIBT_DRIVER_H='"$(TOP)/driver/cipc.h"' \
+	-DCIPC_LIBT_VERSION_FILE='"$(TOP)/VERSION"' \
 	-DCIPC_LIBT_MAN_DIR='"$(CIPC_LIB_DIR)/man"' \
 	-DCIPC_LIBT_LIB_MK='"$(CIPC_LIB_DIR)/lib.mk"'
 
@@ -59,7 +59,7 @@ CIPC_LIB_T_UNIT_DEPS := $(CIPC_LIB_T_DIR)/test_lib_unit.c \
 	$(CIPC_LIB_HDRS) $(CIPC_LIB_SO_LINKS) $(CIPC_LIB_PC) \
 	$(CIPC_LIB_PC_INSTALL)
 
-$(CIPC_LIB_UNIT): $(CIPC_LIB_T_UNIT_DEPS)
+$(CIPC_LIB_UNIT): $(CIPC_LIB_T_UNIT_DEPS) | $(BUILD)/.deps
 	@mkdir -p $(@D)
 	$(CIPC_LIB_CC) $(CIPC_LIB_T_CFLAGS) $(CIPC_LIB_T_PATHS) $(LDFLAGS) \
 		-o $@ $< -L$(CIPC_LIB_OUT) -lcipc -Wl,-rpath,$(CIPC_LIB_OUT) \
@@ -69,7 +69,7 @@ $(CIPC_LIB_UNIT): $(CIPC_LIB_T_UNIT_DEPS)
 CIPC_LIB_T_ASAN_OBJS := $(addprefix $(CIPC_LIB_T_HOST)/asan/obj/,$(CIPC_LIB_SRCS:.c=.o))
 
 $(CIPC_LIB_T_ASAN_OBJS): $(CIPC_LIB_T_HOST)/asan/obj/%.o: $(CIPC_LIB_DIR)/%.c \
-		$(CIPC_LIB_HDRS) $(CIPC_LIB_DIR)/lib.mk $(TOP)/driver/cipc.h
+		$(CIPC_LIB_HDRS) $(CIPC_LIB_DIR)/lib.mk $(TOP)/VERSION | $(BUILD)/.deps
 	@mkdir -p $(@D)
 	$(CIPC_LIB_CC) $(CIPC_LIB_CFLAGS) $(CIPC_LIB_T_SAN) -c -o $@ $<
 
@@ -82,7 +82,8 @@ $(CIPC_LIB_UNIT_ASAN): $(CIPC_LIB_T_UNIT_DEPS) $(CIPC_LIB_T_ASAN_OBJS)
 CIPC_LIB_T_VMUTIL := $(BUILD)/tests/lib/vmutil.o
 
 $(CIPC_LIB_T_VMUTIL): $(CIPC_LIB_T_COMMON)/vmutil.c \
-		$(CIPC_LIB_T_COMMON)/vmutil.h $(CIPC_LIB_T_DIR)/lib-tests.mk
+		$(CIPC_LIB_T_COMMON)/vmutil.h $(CIPC_LIB_T_DIR)/lib-tests.mk \
+		| $(BUILD)/.deps
 	@mkdir -p $(@D)
 	$(CIPC_LIB_CC) $(CIPC_LIB_T_CFLAGS) -c -o $@ $<
 
@@ -90,7 +91,7 @@ $(CIPC_LIB_T_VMUTIL): $(CIPC_LIB_T_COMMON)/vmutil.c \
 $(CIPC_LIB_TESTS): $(CIPC_LIB_T_DIR)/test_lib_vm.c $(CIPC_LIB_T_DIR)/libtest.h \
 		$(CIPC_LIB_T_DIR)/lib-tests.mk $(CIPC_LIB_HDRS) $(CIPC_LIB_A) \
 		$(CIPC_LIB_EXAMPLE) $(CIPC_LIB_T_COMMON)/vmutil.h \
-		$(CIPC_LIB_T_VMUTIL)
+		$(CIPC_LIB_T_VMUTIL) | $(BUILD)/.deps
 	@mkdir -p $(@D)
 	$(CIPC_LIB_CC) $(CIPC_LIB_T_CFLAGS) \
 		-DCIPC_LIBT_EXAMPLE='"$(CIPC_LIB_EXAMPLE)"' $(LDFLAGS) \

@@ -37,7 +37,7 @@
 #include "libtest.h"
 
 #if !defined(CIPC_LIBT_SO) || !defined(CIPC_LIBT_HEADER) ||		\
-	!defined(CIPC_LIBT_MAP) || !defined(CIPC_LIBT_DRIVER_H) ||	\
+	!defined(CIPC_LIBT_MAP) || !defined(CIPC_LIBT_VERSION_FILE) ||	\
 	!defined(CIPC_LIBT_LIBDIR) || !defined(CIPC_LIBT_HEADER_DIR) ||	\
 	!defined(CIPC_LIBT_MAN_DIR) || !defined(CIPC_LIBT_LIB_MK)
 #error "lib-tests.mk passes the CIPC_LIBT_* paths"
@@ -92,26 +92,18 @@ static int run_cmd(const char *cmd, char *out, size_t size)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
 }
 
-/* CIPC_VERSION "x.y.z" of driver/cipc.h, the project's one version. */
-static void driver_version(char *buf, size_t size)
+/* The file VERSION, "x.y.z": the project's one version. */
+static void project_version(char *buf, size_t size)
 {
-	FILE *f = fopen(CIPC_LIBT_DRIVER_H, "r");
-	char line[256];
-	bool found = false;
+	FILE *f = fopen(CIPC_LIBT_VERSION_FILE, "r");
+	bool found;
 
-	ck_assert_msg(f != NULL, "%s: %s", CIPC_LIBT_DRIVER_H, errname(errno));
-	while (!found && fgets(line, sizeof(line), f)) {
-		char *q;
-
-		if (strncmp(line, "#define", 7) != 0 ||
-		    !strstr(line, "CIPC_VERSION") || !(q = strchr(line, '"')))
-			continue;
-		snprintf(buf, size, "%s", q + 1);
-		buf[strcspn(buf, "\"")] = '\0';
-		found = true;
-	}
+	ck_assert_msg(f != NULL, "%s: %s", CIPC_LIBT_VERSION_FILE,
+		      errname(errno));
+	found = fgets(buf, (int)size, f) != NULL;
 	fclose(f);
-	ck_assert_msg(found, "no CIPC_VERSION in %s", CIPC_LIBT_DRIVER_H);
+	ck_assert_msg(found, "%s is empty", CIPC_LIBT_VERSION_FILE);
+	buf[strcspn(buf, "\n")] = '\0';
 }
 
 /* ---- version --------------------------------------------------------- */
@@ -124,7 +116,7 @@ START_TEST(test_version_string)
 	int end = 0;
 
 	ck_assert_ptr_nonnull(v);
-	driver_version(want, sizeof(want));
+	project_version(want, sizeof(want));
 	ck_assert_str_eq(v, want);
 	ck_assert_msg(sscanf(v, "%u.%u.%u%n", &a, &b, &c, &end) == 3 &&
 		      v[end] == '\0', "version \"%s\" is not X.Y.Z", v);
@@ -851,7 +843,7 @@ START_TEST(test_pkg_config)
 {
 	char out[512], want[64], cmd[PATH_MAX + 128];
 
-	driver_version(want, sizeof(want));
+	project_version(want, sizeof(want));
 	snprintf(cmd, sizeof(cmd), "PKG_CONFIG_PATH=%s pkg-config "
 		 "--modversion libcipc", CIPC_LIBT_LIBDIR);
 	ck_assert_int_eq(run_cmd(cmd, out, sizeof(out)), 0);

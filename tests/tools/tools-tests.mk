@@ -35,10 +35,10 @@ CIPC_TT_CIPCCTL_ASAN  := $(CIPC_TT_HOST)/cipcctl-asan
 CIPC_TOOLS_TESTS      := $(BUILD)/tests/cipc-tools-tests
 
 CIPC_TT_CC = $(CC)
-CIPC_TT_CHECK_CFLAGS := $(shell pkg-config --cflags check)
-CIPC_TT_CHECK_LIBS   := $(shell pkg-config --libs check)
-CIPC_TT_KMOD_CFLAGS  := $(shell pkg-config --cflags libkmod)
-CIPC_TT_KMOD_LIBS    := $(shell pkg-config --libs libkmod)
+CIPC_TT_CHECK_CFLAGS := $$(pkg-config --cflags check)
+CIPC_TT_CHECK_LIBS   := $$(pkg-config --libs check)
+CIPC_TT_KMOD_CFLAGS  := $$(pkg-config --cflags libkmod)
+CIPC_TT_KMOD_LIBS    := $$(pkg-config --libs libkmod)
 CIPC_TT_WARNFLAGS := -std=gnu11 -Wall -Wextra -Werror -Wshadow \
 	-Wmissing-prototypes -Wstrict-prototypes -Wpointer-arith
 CIPC_TT_SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
@@ -71,31 +71,31 @@ CIPC_TT_DEPS := $(CIPC_TT_HDRS) $(CIPC_TT_DIR)/tools-tests.mk
 
 $(CIPC_TT_VM_OBJS): $(CIPC_TT_COMMON)/vmutil.h
 
-$(CIPC_TT_OUT)/unit/%.o: $(CIPC_TT_DIR)/%.c $(CIPC_TT_DEPS)
+$(CIPC_TT_OUT)/unit/%.o: $(CIPC_TT_DIR)/%.c $(CIPC_TT_DEPS) | $(BUILD)/.deps
 	@mkdir -p $(@D)
 	$(CIPC_TT_CC) $(CIPC_TT_CFLAGS) -c -o $@ $<
 
-$(CIPC_TT_OUT)/unit/%.o: $(TOP)/tools/%.c $(CIPC_TT_DEPS)
+$(CIPC_TT_OUT)/unit/%.o: $(TOP)/tools/%.c $(CIPC_TT_DEPS) | $(BUILD)/.deps
 	@mkdir -p $(@D)
 	$(CIPC_TT_CC) $(CIPC_TT_CFLAGS) -c -o $@ $<
 
-$(CIPC_TT_OUT)/vm/%.o: $(CIPC_TT_DIR)/%.c $(CIPC_TT_DEPS)
+$(CIPC_TT_OUT)/vm/%.o: $(CIPC_TT_DIR)/%.c $(CIPC_TT_DEPS) | $(BUILD)/.deps
 	@mkdir -p $(@D)
 	$(CIPC_TT_CC) $(CIPC_TT_CFLAGS) -c -o $@ $<
 
-$(CIPC_TT_OUT)/vm/%.o: $(CIPC_TT_COMMON)/%.c $(CIPC_TT_DEPS)
+$(CIPC_TT_OUT)/vm/%.o: $(CIPC_TT_COMMON)/%.c $(CIPC_TT_DEPS) | $(BUILD)/.deps
 	@mkdir -p $(@D)
 	$(CIPC_TT_CC) $(CIPC_TT_CFLAGS) -c -o $@ $<
 
-$(CIPC_TT_OUT)/asan/%.o: $(CIPC_TT_DIR)/%.c $(CIPC_TT_DEPS)
+$(CIPC_TT_OUT)/asan/%.o: $(CIPC_TT_DIR)/%.c $(CIPC_TT_DEPS) | $(BUILD)/.deps
 	@mkdir -p $(@D)
 	$(CIPC_TT_CC) $(CIPC_TT_CFLAGS) $(CIPC_TT_SANFLAGS) -c -o $@ $<
 
-$(CIPC_TT_OUT)/asan/%.o: $(TOP)/tools/%.c $(CIPC_TT_DEPS)
+$(CIPC_TT_OUT)/asan/%.o: $(TOP)/tools/%.c $(CIPC_TT_DEPS) | $(BUILD)/.deps
 	@mkdir -p $(@D)
 	$(CIPC_TT_CC) $(CIPC_TT_CFLAGS) $(CIPC_TT_SANFLAGS) -c -o $@ $<
 
-$(CIPC_TT_OUT)/ctl-asan/%.o: $(TOP)/tools/%.c $(CIPC_TT_DEPS)
+$(CIPC_TT_OUT)/ctl-asan/%.o: $(TOP)/tools/%.c $(CIPC_TT_DEPS) | $(BUILD)/.deps
 	@mkdir -p $(@D)
 	$(CIPC_TT_CC) $(CIPC_TT_WARNFLAGS) -O1 -g -D_GNU_SOURCE -I$(TOP)/lib \
 		-DCIPCCTL_VERSION='"$(CIPC_TOOLS_VERSION)"' \
