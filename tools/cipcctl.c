@@ -25,13 +25,13 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
-#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <libkmod.h>
 
 #include "cipc.h"
+#include "diagnose.h"
 #include "json.h"
 #include "tools-common.h"
 
@@ -223,8 +223,8 @@ static const char help_load[] =
 "                      for the running kernel\n"
 "  -h, --help          show this help\n"
 "\n"
-"Exit status: 0, 1 on error (not installed, already loaded, not root...),\n"
-"2 on a usage error.\n";
+"Exit status: 0, 1 on error (not installed, already loaded, not root...:\n"
+"the error says why and what fixes it), 2 on a usage error.\n";
 
 static const char help_unload[] =
 "Usage: cipcctl unload\n"
@@ -247,7 +247,8 @@ static const char help_status[] =
 "parameters (NAME=VALUE...), channels (how many exist now) and\n"
 "max_channels (the limit; \"unknown\" if unreadable); then kernel (the\n"
 "running release) and installed (the module's path for that kernel, or\n"
-"no).\n"
+"no). When cipc is not usable, why and how to fix it: problem, log (lines\n"
+"of a failed DKMS build's make.log) and fix.\n"
 "\n"
 "Options:\n"
 "  -j, --json    print one JSON object instead: {\"module\":\"cipc\",\n"
@@ -255,12 +256,14 @@ static const char help_status[] =
 "                \"refcnt\":0,\"parameters\":{\"channels\":4,\n"
 "                \"max_channels\":256,\"msg_max\":256},\"channels\":4,\n"
 "                \"max_channels\":256,\"kernel\":\"...\",\n"
-"                \"installed\":\"/lib/modules/...\"}; without the module\n"
-"                only module, loaded, kernel and installed; a missing\n"
-"                version, channels, max_channels or installed is null\n"
+"                \"installed\":\"/lib/modules/...\",\"diagnosis\":null};\n"
+"                without the module only module, loaded, kernel,\n"
+"                installed and diagnosis; a missing version, channels,\n"
+"                max_channels or installed is null; diagnosis is null\n"
+"                or {\"problem\":...,\"fix\":...,\"log\":...,\"excerpt\":[...]}\n"
 "  -h, --help    show this help\n"
 "\n"
-"Exit status: 0 whether or not cipc is loaded, 1 on error.\n";
+"Exit status: 0 whether or not cipc is loaded or usable, 1 on error.\n";
 
 static const char help_version[] =
 "Usage: cipcctl version\n"
@@ -389,12 +392,21 @@ NORETURN static void die_not_loaded(void)
 	die("cipc is not loaded");
 }
 
+/* libcipc refused the driver's ABI (EPROTO): say which is older. */
+NORETURN static void die_abi(const char *node)
+{
+	struct diag d;
+
+	diagnose_version(&d, CIPCCTL_VERSION, true, cipc_abi_version());
+	die("%s: %s: %s", node, d.problem, d.fix);
+}
+
 /* Open a channel, or exit with a line naming it and the cause. */
 static struct cipc_channel *open_channel(const struct channel_arg *arg,
 					 int flags)
 {
 	struct cipc_channel *ch;
-	char e[64];
+	char e[256];
 	int err, n;
 
 	ch = arg->is_path ? cipc_channel_open_path(arg->path, flags)
@@ -416,6 +428,8 @@ static struct cipc_channel *open_channel(const struct channel_arg *arg,
 			die_not_loaded();
 		die("%s: no such channel (%d loaded)", channel_name(arg), n);
 	case EACCES:
+		die("%s: permission denied: %s", channel_name(arg),
+		    diag_permission(channel_name(arg), e, sizeof(e)));
 	case EPERM:
 		die("%s: permission denied (are you root?)", channel_name(arg));
 	case ENODEV:
@@ -433,9 +447,7 @@ static struct cipc_channel *open_channel(const struct channel_arg *arg,
 	case ENOTTY:
 		die("%s: not a cipc channel", channel_name(arg));
 	case EPROTO:
-		die("%s: the driver's ABI is not version %u, which libcipc was "
-		    "built for: upgrade cipc and libcipc together",
-		    channel_name(arg), cipc_abi_version());
+		die_abi(channel_name(arg));
 	default:
 		die("%s: %s", channel_name(arg), errno_text(err, e, sizeof(e)));
 	}
@@ -1143,7 +1155,7 @@ static int cmd_mode(int argc, char **argv)
 static struct cipc_control *open_control(void)
 {
 	struct cipc_control *ctl;
-	char e[64];
+	char e[256];
 	int err;
 
 	ctl = cipc_control_open();
@@ -1157,6 +1169,8 @@ static struct cipc_control *open_control(void)
 		die(CIPC_CONTROL_DEV ": no such file or directory (cipc is "
 		    "loaded: is it older than cipcctl?)");
 	case EACCES:
+		die(CIPC_CONTROL_DEV ": permission denied: %s",
+		    diag_permission(CIPC_CONTROL_DEV, e, sizeof(e)));
 	case EPERM:
 		die(CIPC_CONTROL_DEV ": permission denied (are you root?)");
 	case ENODEV:
@@ -1164,9 +1178,7 @@ static struct cipc_control *open_control(void)
 	case ENXIO:
 		die(CIPC_CONTROL_DEV ": not the cipc control device");
 	case EPROTO:
-		die(CIPC_CONTROL_DEV ": the driver's ABI is not version %u, "
-		    "which libcipc was built for: upgrade cipc and libcipc "
-		    "together", cipc_abi_version());
+		die_abi(CIPC_CONTROL_DEV);
 	default:
 		die(CIPC_CONTROL_DEV ": %s", errno_text(err, e, sizeof(e)));
 	}
@@ -1452,8 +1464,8 @@ static void kmod_quiet(void *data, int priority, const char *file, int line,
 /* A libkmod context whose own messages are silenced: we report. */
 static struct kmod_ctx *kmod_open(void)
 {
+	char *saved = NULL, e[64], dir[PATH_MAX];
 	struct kmod_ctx *ctx;
-	char *saved = NULL, e[64];
 	const char *old;
 	int err;
 
@@ -1472,7 +1484,8 @@ static struct kmod_ctx *kmod_open(void)
 	}
 	setenv("KMOD_LOG", "0", 1);
 	errno = 0;
-	ctx = kmod_new(NULL, NULL);
+	/* the modules directory: the running kernel's, but for tests */
+	ctx = kmod_new(diag_modules_dir(dir, sizeof(dir)), NULL);
 	err = errno;
 	if (saved)
 		setenv("KMOD_LOG", saved, 1);
@@ -1496,13 +1509,6 @@ static struct kmod_module *kmod_cipc(struct kmod_ctx *ctx)
 	if (err < 0)
 		die("libkmod: %s", errno_text(-err, e, sizeof(e)));
 	return mod;
-}
-
-static const char *kernel_release(struct utsname *u)
-{
-	if (uname(u) != 0)
-		return "unknown";
-	return u->release;
 }
 
 /* Path of cipc installed for the running kernel, "built in", or NULL. */
@@ -1611,7 +1617,7 @@ static int cmd_load(int argc, char **argv)
 	struct kmod_module *mod, *cipc;
 	char options[128] = "", e[64];
 	struct kmod_ctx *ctx;
-	struct utsname u;
+	struct diag d;
 	int c, err;
 
 	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
@@ -1705,9 +1711,10 @@ static int cmd_load(int argc, char **argv)
 	} else {
 		mod = NULL;
 		err = kmod_module_new_from_name_lookup(ctx, MODULE_NAME, &mod);
-		if (err < 0 || !mod)
-			die("module cipc is not installed for kernel %s: "
-			    "install cipc-dkms", kernel_release(&u));
+		if (err < 0 || !mod) {
+			diagnose_not_installed(&d, diag_kernel_release());
+			diag_die(&d);
+		}
 	}
 
 	err = kmod_module_probe_insert_module(mod, KMOD_PROBE_FAIL_ON_LOADED,
@@ -1718,18 +1725,29 @@ static int cmd_load(int argc, char **argv)
 	case EEXIST:
 		die("cipc is already loaded");
 	case ENOENT:
-		if (!file)
-			die("module cipc is not installed for kernel %s: "
-			    "install cipc-dkms", kernel_release(&u));
+		if (!file) {
+			diagnose_not_installed(&d, diag_kernel_release());
+			diag_die(&d);
+		}
 		die("%s: %s", file, errno_text(-err, e, sizeof(e)));
+	case EKEYREJECTED:
+		/* Secure Boot or module.sig_enforce: not signed, or not
+		 * with a key the kernel trusts */
+		diagnose_signature(&d, file);
+		diag_die(&d);
 	case EPERM:
+		/* root, refused: lockdown refuses unsigned modules so */
+		if (geteuid() == 0 && diag_lockdown()) {
+			diagnose_signature(&d, file);
+			diag_die(&d);
+		}
 		die("cannot load cipc: operation not permitted (are you "
 		    "root?)");
 	case ENOEXEC:
 		die("cannot load cipc from %s: not a module for kernel %s "
 		    "(exec format error)",
 		    file ? file : kmod_module_get_path(mod) ?
-		    kmod_module_get_path(mod) : "?", kernel_release(&u));
+		    kmod_module_get_path(mod) : "?", diag_kernel_release());
 	default:
 		if (err > 0)	/* blacklisted: only with APPLY_BLACKLIST */
 			die("cannot load cipc: blacklisted");
@@ -1847,7 +1865,8 @@ static size_t module_params(struct param *p, size_t max)
  * from /sys/class/cipc.
  */
 static void module_channels(const struct param *p, size_t nparams,
-			    long long *channels, long long *max_channels)
+			    long long *channels, long long *max_channels,
+			    bool *abi_mismatch)
 {
 	struct cipc_control_info info;
 	struct cipc_control *ctl;
@@ -1863,6 +1882,7 @@ static void module_channels(const struct param *p, size_t nparams,
 			*max_channels = (long long)v;
 	}
 	ctl = cipc_control_open();
+	*abi_mismatch = !ctl && errno == EPROTO;
 	if (ctl && cipc_control_get_info(ctl, &info) == 0) {
 		*channels = info.channels;
 		if (*max_channels < 0)
@@ -1889,11 +1909,11 @@ static int cmd_status(int argc, char **argv)
 	struct kmod_module *mod;
 	struct json_writer w;
 	struct kmod_ctx *ctx;
-	bool json = false, loaded, has_version = false;
+	bool json = false, loaded, has_version = false, abi_mismatch = false;
 	long long channels = -1, max_channels = -1;
 	size_t nparams = 0;
 	int c, state, refcnt = -1;
-	struct utsname u;
+	struct diag d = { .found = false };
 
 	while ((c = getopt_long(argc, argv, ":jh", opts, NULL)) != -1) {
 		switch (c) {
@@ -1919,10 +1939,17 @@ static int cmd_status(int argc, char **argv)
 		refcnt = kmod_module_get_refcnt(mod);
 		nparams = module_params(params,
 					sizeof(params) / sizeof(params[0]));
-		module_channels(params, nparams, &channels, &max_channels);
+		module_channels(params, nparams, &channels, &max_channels,
+				&abi_mismatch);
 	}
-	release = kernel_release(&u);
+	release = diag_kernel_release();
 	installed = installed_path(ctx, where, sizeof(where));
+	/* why cipc is not usable: the version, or why it is not installed */
+	if (loaded)
+		diagnose_version(&d, CIPCCTL_VERSION, abi_mismatch,
+				 cipc_abi_version());
+	else if (!installed)
+		diagnose_not_installed(&d, release);
 	kmod_module_unref(mod);
 	kmod_unref(ctx);
 
@@ -1973,6 +2000,8 @@ static int cmd_status(int argc, char **argv)
 			json_string(&w, installed);
 		else
 			json_null(&w);
+		json_key(&w, "diagnosis");
+		diag_json(&w, &d);
 		json_end_object(&w);
 		json_finish(&w);
 		return 0;
@@ -2001,6 +2030,7 @@ static int cmd_status(int argc, char **argv)
 	}
 	printf("kernel       %s\n", release);
 	printf("installed    %s\n", installed ? installed : "no");
+	diag_print_status(&d);
 	return 0;
 }
 

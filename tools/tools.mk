@@ -23,9 +23,10 @@ CIPC_TOOLS_OUT  := $(BUILD)/tools
 CIPC_CIPCCTL    := $(CIPC_TOOLS_OUT)/cipcctl
 CIPC_TOOLS_LIBCIPC := $(BUILD)/lib/libcipc.a
 
-CIPC_TOOLS_SRCS := cipcctl.c tools-common.c json.c
+CIPC_TOOLS_SRCS := cipcctl.c tools-common.c json.c diagnose.c
 CIPC_TOOLS_OBJS := $(addprefix $(CIPC_TOOLS_OUT)/obj/,$(CIPC_TOOLS_SRCS:.c=.o))
 CIPC_TOOLS_HDRS := $(CIPC_TOOLS_DIR)/tools-common.h $(CIPC_TOOLS_DIR)/json.h \
+	$(CIPC_TOOLS_DIR)/diagnose.h \
 	$(TOP)/lib/cipc.h
 
 # CFLAGS (default -O2 -g), CPPFLAGS and LDFLAGS of the environment are

@@ -73,6 +73,11 @@
 
 #define NOBODY		65534
 
+/* EACCES on a node root:root 0600 (no udev rule in the guest) */
+#define NODE_DENIED	"permission denied: only root may open it: its " \
+			"group is root, not cipc (the udev rule of " \
+			"cipc-dkms or make install is missing)"
+
 /* ---- sysfs and files ------------------------------------------------- */
 
 /* read_file_str(), proc_state(), the module's state: vmutil.h. */
@@ -608,8 +613,7 @@ START_TEST(test_stats_reset_not_root)
 	make_stats();
 	st = run_cipcctl_opts(&p, &o, "stats", "0", "--reset", NULL);
 	ck_assert_int_eq(st, 1);
-	ck_assert_str_eq(p.err, "cipcctl: /dev/cipc0: permission denied "
-			 "(are you root?)\n");
+	ck_assert_str_eq(p.err, "cipcctl: /dev/cipc0: " NODE_DENIED "\n");
 	proc_free(&p);
 
 	ck_assert_int_eq(chmod("/dev/cipc0", 0666), 0);
@@ -872,8 +876,7 @@ START_TEST(test_permission_denied)
 
 	st = run_cipcctl_opts(&p, &o, "info", "0", NULL);
 	ck_assert_int_eq(st, 1);
-	ck_assert_str_eq(p.err, "cipcctl: /dev/cipc0: permission denied "
-			 "(are you root?)\n");
+	ck_assert_str_eq(p.err, "cipcctl: /dev/cipc0: " NODE_DENIED "\n");
 	proc_free(&p);
 	/* list reads sysfs: anyone may */
 	st = run_cipcctl_opts(&p, &o, "list", NULL);
@@ -918,7 +921,8 @@ START_TEST(test_status_loaded)
 		 "m='/sys/module/cipc/'\n"
 		 "assert list(d)==['module','loaded','state','version',\n"
 		 "    'refcnt','parameters','channels','max_channels',\n"
-		 "    'kernel','installed'], d\n"
+		 "    'kernel','installed','diagnosis'], d\n"
+		 "assert d['diagnosis'] is None, d\n"
 		 "assert d['module']=='cipc' and d['loaded'] is True, d\n"
 		 "assert d['state']=='live', d\n"
 		 "assert d['version']==open(m+'version').read().strip(), d\n"
@@ -1572,8 +1576,8 @@ START_TEST(test_add_remove_not_root)
 		      st.st_uid);
 	s[0] = run_cipcctl_opts(&p[0], &o, "add", NULL);
 	ck_assert_int_eq(s[0], 1);
-	ck_assert_str_eq(p[0].err, "cipcctl: /dev/cipc-control: permission "
-			 "denied (are you root?)\n");
+	ck_assert_str_eq(p[0].err, "cipcctl: /dev/cipc-control: "
+			 NODE_DENIED "\n");
 	proc_free(&p[0]);
 
 	CTL_ADD(&x, &id);
@@ -1593,8 +1597,8 @@ START_TEST(test_add_remove_not_root)
 	chmod(path, 0600);
 
 	ck_assert_int_eq(s[0], 1);
-	ck_assert_str_eq(p[0].err, "cipcctl: /dev/cipc-control: permission "
-			 "denied (are you root?)\n");
+	ck_assert_str_eq(p[0].err, "cipcctl: /dev/cipc-control: "
+			 NODE_DENIED "\n");
 	ck_assert_int_eq(s[1], 1);
 	ck_assert_str_eq(p[1].err, "cipcctl: /dev/cipc-control: operation "
 			 "not permitted (adding channels needs "
@@ -1972,7 +1976,8 @@ START_TEST(test_module_unload_then_not_loaded)
 	CTL_OK(&p, "status", "--json");
 	python_check(&p, "import json,sys\nd=json.load(sys.stdin)\n"
 		     "print(d['loaded'], sorted(d))\n",
-		     "False ['installed', 'kernel', 'loaded', 'module']\n");
+		     "False ['diagnosis', 'installed', 'kernel', 'loaded', "
+		     "'module']\n");
 	proc_free(&p);
 	CTL_OK(&p, "version");
 	ck_assert_msg(strstr(p.out, "\nmodule   not loaded\n"), "%s", p.out);
@@ -1994,7 +1999,10 @@ START_TEST(test_module_unload_then_not_loaded)
 }
 END_TEST
 
-/* The guest has no cipc under /lib/modules for its kernel. */
+/*
+ * The guest has no cipc under /lib/modules for its kernel, nor its
+ * headers (/lib/modules/KVER/build): load says so, and how to get them.
+ */
 START_TEST(test_module_load_not_installed)
 {
 	struct utsname u;
@@ -2003,15 +2011,103 @@ START_TEST(test_module_load_not_installed)
 
 	ensure_unloaded();
 	ck_assert_int_eq(uname(&u), 0);
-	snprintf(line, sizeof(line), "cipcctl: module cipc is not installed "
-		 "for kernel %s: install cipc-dkms\n", u.release);
+	snprintf(line, sizeof(line), "cipcctl: kernel headers for %s are not "
+		 "installed: apt install linux-headers-%s", u.release,
+		 u.release);
 	CTL_STATUS(&p, 1, "load");
-	ck_assert_str_eq(p.err, line);
+	ck_assert_msg(strncmp(p.err, line, strlen(line)) == 0 &&
+		      strchr(p.err, '\n')[1] == '\0', "stderr: %s", p.err);
 	proc_free(&p);
 	CTL_STATUS(&p, 1, "load", "--channels", "2");
-	ck_assert_str_eq(p.err, line);
+	ck_assert_msg(strncmp(p.err, line, strlen(line)) == 0, "stderr: %s",
+		      p.err);
+	proc_free(&p);
+	/* and status tells the same */
+	CTL_OK(&p, "status");
+	snprintf(line, sizeof(line), "\nproblem      kernel headers for %s "
+		 "are not installed\nfix          apt install "
+		 "linux-headers-%s", u.release, u.release);
+	ck_assert_msg(strstr(p.out, line), "status:\n%s", p.out);
 	proc_free(&p);
 	ck_assert(!module_loaded());
+}
+END_TEST
+
+/*
+ * The loaded module's version against cipcctl's: /sys/module/cipc/version
+ * of a fake tree (CIPCCTL_SYSROOT, the diagnoses' test seam). status
+ * still exits 0.
+ */
+/* mkdir -p: 0 or -1 (errno set) */
+static int mkdir_p(const char *dir)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s", dir);
+	for (char *s = path + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(path, 0755) != 0 && errno != EEXIST)
+			return -1;
+		*s = '/';
+	}
+	return mkdir(path, 0755) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+static void fake_module_version(const char *root, const char *version)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/sys/module/cipc", root);
+	ck_assert_int_eq(mkdir_p(path), 0);
+	snprintf(path, sizeof(path), "%s/sys/module/cipc/version", root);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "%s\n", version);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+START_TEST(test_status_version_mismatch)
+{
+	const char *const env[] = { "CIPCCTL_SYSROOT=/tmp/cipcctl-sysroot",
+				    NULL };
+	struct run_opts o = { .env = env };
+	char want[512];
+	struct proc p;
+
+	fake_module_version("/tmp/cipcctl-sysroot", "0.0.1");
+	ck_assert_int_eq(run_cipcctl_opts(&p, &o, "status", NULL), 0);
+	snprintf(want, sizeof(want), "\nproblem      the loaded module cipc "
+		 "0.0.1 is older than cipcctl %s\nfix          install "
+		 "cipc-dkms of release %s (apt install cipc-dkms), then "
+		 "reload it: cipcctl unload && cipcctl load\n",
+		 CIPCCTL_VERSION, CIPCCTL_VERSION);
+	ck_assert_msg(strstr(p.out, want), "status:\n%s", p.out);
+	proc_free(&p);
+	ck_assert_int_eq(run_cipcctl_opts(&p, &o, "status", "--json", NULL),
+			 0);
+	python_check(&p, "import json,sys\n"
+		     "d=json.load(sys.stdin)['diagnosis']\n"
+		     "print(d['problem'].startswith('the loaded module cipc "
+		     "0.0.1 is older'), d['log'], d['excerpt'])\n",
+		     "True None []\n");
+	proc_free(&p);
+
+	fake_module_version("/tmp/cipcctl-sysroot", "99.0.0");
+	ck_assert_int_eq(run_cipcctl_opts(&p, &o, "status", NULL), 0);
+	snprintf(want, sizeof(want), "\nproblem      the loaded module cipc "
+		 "99.0.0 is newer than cipcctl %s\nfix          install "
+		 "cipcctl and libcipc1 of release 99.0.0 ", CIPCCTL_VERSION);
+	ck_assert_msg(strstr(p.out, want), "status:\n%s", p.out);
+	proc_free(&p);
+
+	/* the same version: nothing to say */
+	fake_module_version("/tmp/cipcctl-sysroot", CIPCCTL_VERSION);
+	ck_assert_int_eq(run_cipcctl_opts(&p, &o, "status", NULL), 0);
+	ck_assert_msg(!strstr(p.out, "problem"), "status:\n%s", p.out);
+	proc_free(&p);
 }
 END_TEST
 
@@ -2297,6 +2393,7 @@ static Suite *channels_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = chan_tcase("status");
+	tcase_add_test(tc, test_status_version_mismatch);
 	tcase_add_test(tc, test_status_loaded);
 	tcase_add_test(tc, test_status_kmod_quiet);
 	tcase_add_test(tc, test_version);

@@ -3,7 +3,7 @@
  * cipc-tools-unit: host unit tests of cipcctl (Check). No module needed.
  *
  *   cipc-tools-unit [SUITE...]      suites: parse json usage help
- *                                   notloaded completion
+ *                                   notloaded completion diagnose
  *
  * - parse:      parse_uint, parse_u64, parse_duration, parse_channel,
  *               errno_text;
@@ -16,7 +16,9 @@
  *               that does not exist;
  * - notloaded:  with no cipc module (the host): the "cipc is not loaded"
  *               errors, status and version; skipped when cipc is loaded;
- * - completion: the bash completion, run by bash.
+ * - completion: the bash completion, run by bash;
+ * - diagnose:   why the module is not usable and the fix, in fake trees
+ *               (test_diagnose.c).
  *
  * The binary is $CIPCCTL or CIPCCTL_PATH (compiled in); the man page and the
  * completion are CIPCCTL_MAN and CIPCCTL_COMPLETION (compiled in).
@@ -45,6 +47,8 @@
 #endif
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+Suite *diagnose_suite(void);	/* test_diagnose.c */
 
 /* ---- parse ----------------------------------------------------------- */
 
@@ -1330,6 +1334,7 @@ START_TEST(test_notloaded_status)
 			"assert d['module']=='cipc' and d['loaded'] is False, d\n"
 			"assert d['kernel']==os.uname().release, d\n"
 			"assert 'installed' in d and 'state' not in d, d\n"
+			"assert 'diagnosis' in d, d\n"
 			"assert 'channels' not in d and 'max_channels' not in d, d\n"
 			"print('ok')\n", out, strlen(out));
 	ck_assert_msg(st == 0 && strcmp(p.out, "ok\n") == 0,
@@ -1563,6 +1568,7 @@ static const struct {
 	{ "help", help_suite },
 	{ "notloaded", notloaded_suite },
 	{ "completion", completion_suite },
+	{ "diagnose", diagnose_suite },
 };
 
 int main(int argc, char **argv)

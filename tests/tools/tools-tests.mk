@@ -48,21 +48,25 @@ CIPC_TT_CFLAGS = $(CIPC_TT_WARNFLAGS) -O1 -g -pthread -D_GNU_SOURCE \
 	-I$(TOP)/tools -I$(TOP)/lib -I$(TOP)/uapi -I$(CIPC_TT_COMMON) \
 	$(CIPC_TT_CHECK_CFLAGS) \
 	-DCIPCCTL_PATH='"$(CIPC_TT_CIPCCTL)"' \
+	-DCIPCCTL_VERSION='"$(CIPC_TOOLS_VERSION)"' \
 	-DCIPCCTL_MAN='"$(TOP)/tools/cipcctl.1"' \
 	-DCIPCCTL_COMPLETION='"$(TOP)/tools/cipcctl.bash-completion"'
 CIPC_TT_LDLIBS = -pthread $(CIPC_TT_CHECK_LIBS)
 
 CIPC_TT_HDRS := $(CIPC_TT_DIR)/run.h $(TOP)/tools/tools-common.h \
-	$(TOP)/tools/json.h $(TOP)/lib/cipc.h $(TOP)/uapi/linux/cipc.h
+	$(TOP)/tools/json.h $(TOP)/tools/diagnose.h $(TOP)/lib/cipc.h \
+	$(TOP)/uapi/linux/cipc.h
 
-# The unit tests: test_unit.c, run.c and the tools' tools-common.c, json.c,
-# built twice (plain for valgrind, and with the sanitizers); objects of
-# tests/tools/X.c and tools/X.c go to one directory per variant.
-CIPC_TT_UNIT_NAMES := test_unit.o run.o tools-common.o json.o
+# The unit tests: test_unit.c, test_diagnose.c, run.c and the tools'
+# tools-common.c, json.c, diagnose.c, built twice (plain for valgrind, and
+# with the sanitizers); objects of tests/tools/X.c and tools/X.c go to one
+# directory per variant.
+CIPC_TT_UNIT_NAMES := test_unit.o test_diagnose.o run.o tools-common.o \
+	json.o diagnose.o
 CIPC_TT_UNIT_OBJS := $(addprefix $(CIPC_TT_OUT)/unit/,$(CIPC_TT_UNIT_NAMES))
 CIPC_TT_ASAN_OBJS := $(addprefix $(CIPC_TT_OUT)/asan/,$(CIPC_TT_UNIT_NAMES))
 CIPC_TT_CTL_OBJS  := $(addprefix $(CIPC_TT_OUT)/ctl-asan/,cipcctl.o \
-	tools-common.o json.o)
+	tools-common.o json.o diagnose.o)
 # The VM suite also links the helpers shared with the other VM suites
 # (tests/common/vmutil.c).
 CIPC_TT_VM_OBJS   := $(addprefix $(CIPC_TT_OUT)/vm/,test_cipcctl_vm.o run.o \
