@@ -31,18 +31,19 @@ export PREFIX
 
 # Debian packages `make` needs to build libcipc and cipcctl; `make` checks
 # for them and names the command that installs what is missing.
-BUILD_DEPS := build-essential pkg-config libkmod-dev
+BUILD_DEPS := build-essential pkgconf libkmod-dev
 # Debian packages the project needs; `make deps` installs them, `make demo`
 # and `make check` install what is missing first.
 DEPS := $(BUILD_DEPS) check sparse kmod valgrind \
 	python3 groff-base man-db \
 	libelf-dev bc flex bison dwarves \
 	qemu-system-x86 busybox-static cpio xz-utils zstd debootstrap shellcheck \
-	udev util-linux
+	udev util-linux \
+	debhelper dh-dkms dpkg-dev lintian
 
 .PHONY: all help userspace tests module module-% check check-host lint demo \
 	deps install uninstall dkms-install dkms-uninstall dkms-source \
-	clean distclean
+	check-fresh clean distclean
 
 # Every compile rule has the deps stamp as an order-only prerequisite
 # (CIPC_DEPS_STAMP): nothing is compiled before the packages are there.
@@ -70,6 +71,7 @@ help:
 	@echo "make demo         boot a throwaway VM ($(DEMO_KERNEL)) and show a waiter released"
 	@echo "make check        lint, then every suite on every kernel: $(FLAVOURS)"
 	@echo "make check-host   the library's and cipcctl's tests that need no module"
+	@echo "make check-fresh  README's make demo, as a sudo user, on a fresh Debian 12 (chroot; root)"
 	@echo "make lint         checkpatch --strict on the driver and uapi, shellcheck"
 	@echo "make deps         install the Debian packages the project needs"
 
@@ -97,10 +99,11 @@ lint: $(BUILD)/.deps
 		$(TOP)/driver/compat/compat.h $(TOP)/uapi/linux/cipc.h \
 		| tee $(BUILD)/checkpatch.log
 	@! grep -q '^[^ ]*:[0-9]*: ' $(BUILD)/checkpatch.log
-	shellcheck $(TOP)/scripts/* $(TOP)/tests/check $(TOP)/tests/vm/kernel \
+	$(TOP)/scripts/check-debian-version
+	shellcheck $(filter-out %.mk,$(wildcard $(TOP)/scripts/*)) $(TOP)/tests/check $(TOP)/tests/vm/kernel \
 		$(TOP)/tests/vm/run $(TOP)/tests/vm/guest $(TOP)/tests/vm/guest-check \
-		$(TOP)/tests/udev/udev-rule-test \
-		$(TOP)/.ci/run
+		$(TOP)/tests/udev/udev-rule-test $(TOP)/tests/fresh/run \
+		$(TOP)/.ci/run $(TOP)/debian/cipc-dkms.postinst $(TOP)/debian/cipc-dkms.postrm
 	shellcheck -s bash $(TOP)/tools/cipcctl.bash-completion
 
 # Host tests first (no module needed: under ASan/UBSan and valgrind), then
@@ -109,6 +112,12 @@ check: $(BUILD)/.deps lint userspace check-host
 	$(TOP)/tests/check $(FLAVOURS)
 
 check-host: check-lib-host check-tools-host
+
+# README's first command on a fresh machine: a debootstrap'd Debian 12 with
+# only git, make and sudo, a clone of the committed HEAD, `make demo` as a
+# user with sudo (tests/fresh/run; needs root, uses sudo otherwise).
+check-fresh:
+	$(TOP)/tests/fresh/run
 
 demo: $(BUILD)/.deps $(BUILD)/tools/cipcctl
 	$(TOP)/scripts/build-module $(DEMO_KERNEL)
@@ -129,6 +138,7 @@ $(BUILD)/.build-deps: $(TOP)/Makefile $(TOP)/scripts/deps
 	@mkdir -p $(BUILD) && touch $@
 
 include $(TOP)/scripts/install.mk
+include $(TOP)/scripts/deb.mk
 
 # Keeps the kernel cache and build root (build/kernels/): distclean removes
 # the whole build tree.
