@@ -47,9 +47,11 @@ DEPS := $(BUILD_DEPS) check sparse kmod valgrind \
 
 # Every compile rule has the deps stamp as an order-only prerequisite
 # (CIPC_DEPS_STAMP): nothing is compiled before the packages are there.
-# `make demo` and `make check` install what is missing (build/.deps);
-# other targets only check and say how to install (build/.build-deps).
-ifneq ($(filter demo check check-%,$(MAKECMDGOALS)),)
+# `make demo`, `make check*`, `make tests` and `make lint` install what is
+# missing (build/.deps: the test programs need Check, lint shellcheck);
+# `make`, `make install` and the rest only check for what libcipc and
+# cipcctl need and name the command that installs it (build/.build-deps).
+ifneq ($(filter demo check check-% tests userspace lint,$(MAKECMDGOALS)),)
 CIPC_DEPS_STAMP := $(BUILD)/.deps
 else
 CIPC_DEPS_STAMP := $(BUILD)/.build-deps

@@ -202,7 +202,7 @@ uninstall-lib:
 		$(foreach l,$(CIPC_LIB_MAN_LINKS),$(word 1,$(subst :, ,$(l)))))
 
 # Every page formats with man(1) and groff without a single warning.
-check-lib-man:
+check-lib-man: | $(BUILD)/.deps
 	@set -e; cd $(CIPC_LIB_DIR)/man; for p in $(CIPC_LIB_MANS); do \
 		m=$$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings=w -E UTF-8 \
 			-l $$p 2>&1 >/dev/null); \

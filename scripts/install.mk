@@ -68,23 +68,38 @@ uninstall: uninstall-lib
 # dkms.conf's #MODULE_VERSION# is the version (dh_dkms substitutes the
 # same placeholder from debian/changelog, which lint checks against VERSION).
 dkms-source:
+	@if [ -z "$(DESTDIR)" ] && command -v dpkg-query >/dev/null && \
+		dpkg-query -S $(CIPC_DKMS_SRC) >/dev/null 2>&1; then \
+		echo "make: $(CIPC_DKMS_SRC) belongs to the cipc-dkms package:" \
+			"use apt, not make dkms-install/dkms-uninstall" >&2; exit 1; fi
 	rm -rf $(CIPC_DKMS_SRC)
 	cd $(TOP) && for f in $(CIPC_DKMS_FILES); do \
 		install -D -m 0644 $$f $(CIPC_DKMS_SRC)/$$f || exit 1; done
 	sed 's/#MODULE_VERSION#/$(VERSION)/' $(TOP)/dkms.conf \
 		>$(CIPC_DKMS_SRC)/dkms.conf
 
-dkms-install: dkms-source
+# Re-runnable: a version DKMS already has is removed first (for every
+# kernel), so the new sources are the ones built.
+dkms-install:
 	@command -v dkms >/dev/null || { echo "make: dkms is not installed" \
 		"(Debian: apt-get install dkms, or install the cipc-dkms package)" >&2; exit 1; }
+	@if dkms status -m cipc -v $(VERSION) 2>/dev/null | grep -q .; then \
+		echo "dkms remove -m cipc -v $(VERSION) --all"; \
+		dkms remove -m cipc -v $(VERSION) --all >/dev/null; fi
+	$(MAKE) -f $(TOP)/Makefile dkms-source
 	dkms add -m cipc -v $(VERSION)
 	dkms install -m cipc -v $(VERSION) -k $(KVER) || { \
-		echo "make: dkms could not build cipc $(VERSION) for $(KVER):" \
-			"see /var/lib/dkms/cipc/$(VERSION)/build/make.log" >&2; \
+		echo "make: dkms could not build or install cipc $(VERSION) for" \
+			"$(KVER): see its output above and" \
+			"/var/lib/dkms/cipc/$(VERSION)/build/make.log" >&2; \
 		exit 1; }
 
 dkms-uninstall:
 	@command -v dkms >/dev/null || { echo "make: dkms is not installed" >&2; exit 1; }
+	@if command -v dpkg-query >/dev/null && \
+		dpkg-query -S $(CIPC_DKMS_SRC) >/dev/null 2>&1; then \
+		echo "make: $(CIPC_DKMS_SRC) belongs to the cipc-dkms package:" \
+			"apt purge cipc-dkms removes it" >&2; exit 1; fi
 	if dkms status -m cipc -v $(VERSION) | grep -q .; then \
 		dkms remove -m cipc -v $(VERSION) --all; fi
 	rm -rf $(CIPC_DKMS_SRC)

@@ -29,11 +29,12 @@ CIPC_DT_HDRS := $(CIPC_DT_DIR)/util.h $(CIPC_DT_DIR)/suites.h \
 CIPC_DT_CC      ?= $(CC)
 CIPC_DT_CFLAGS  := -std=gnu11 -Wall -Wextra -Werror -O2 -g -pthread \
 	-D_GNU_SOURCE -I$(TOP)/uapi -I$(CIPC_DT_COMMON) \
+	-DCIPC_TEST_VERSION='"$(file <$(TOP)/VERSION)"' \
 	$$(pkg-config --cflags check)
 CIPC_DT_LDLIBS  := -pthread $$(pkg-config --libs check)
 
 $(CIPC_DT_OBJS): $(CIPC_DT_OUT)/%.o: $(CIPC_DT_DIR)/%.c $(CIPC_DT_HDRS) \
-		$(CIPC_DT_DIR)/driver.mk | $(BUILD)/.deps
+		$(CIPC_DT_DIR)/driver.mk $(TOP)/VERSION | $(BUILD)/.deps
 	@mkdir -p $(@D)
 	$(CIPC_DT_CC) $(CIPC_DT_CFLAGS) -c -o $@ $<
 

@@ -88,6 +88,22 @@ START_TEST(test_control_node)
 }
 END_TEST
 
+/*
+ * The module carries the project's one version (the file VERSION, which
+ * the module's Kbuild reads): modinfo, /sys/module/cipc/version and
+ * cipcctl's release check rely on it.
+ */
+START_TEST(test_module_version)
+{
+	char buf[64];
+	int err;
+
+	err = read_file_str("/sys/module/cipc/version", buf, sizeof(buf));
+	ck_assert_msg(err == 0, "/sys/module/cipc/version: %s", errname(-err));
+	ck_assert_str_eq(buf, CIPC_TEST_VERSION);
+}
+END_TEST
+
 START_TEST(test_open_modes)
 {
 	static const int modes[] = {
@@ -352,6 +368,7 @@ Suite *basic_suite(void)
 
 	tcase_add_test(tc, test_nodes_match_channels);
 	tcase_add_test(tc, test_control_node);
+	tcase_add_test(tc, test_module_version);
 	tcase_add_test(tc, test_open_modes);
 	tcase_add_test(tc, test_info);
 	tcase_add_test(tc, test_queries_any_open_mode);
