@@ -43,7 +43,7 @@ DEPS := $(BUILD_DEPS) check sparse kmod valgrind \
 
 .PHONY: all help userspace tests module module-% check check-host lint demo \
 	deps install uninstall dkms-install dkms-uninstall dkms-source \
-	check-fresh clean distclean
+	check-fresh check-packages clean distclean
 
 # Every compile rule has the deps stamp as an order-only prerequisite
 # (CIPC_DEPS_STAMP): nothing is compiled before the packages are there.
@@ -74,6 +74,8 @@ help:
 	@echo "make check        lint, then every suite on every kernel: $(FLAVOURS)"
 	@echo "make check-host   the library's and cipcctl's tests that need no module"
 	@echo "make check-fresh  README's make demo, as a sudo user, on a fresh Debian 12 (chroot; root)"
+	@echo "make check-packages  the packages installed, built by DKMS, loaded, booted, purged (root)"
+	@echo "make deb          the Debian packages, into build/deb/"
 	@echo "make lint         checkpatch --strict on the driver and uapi, shellcheck"
 	@echo "make deps         install the Debian packages the project needs"
 
@@ -106,6 +108,7 @@ lint: $(BUILD)/.deps
 		$(TOP)/tests/vm/run $(TOP)/tests/vm/guest $(TOP)/tests/vm/guest-check \
 		$(TOP)/tests/udev/udev-rule-test $(TOP)/tests/fresh/run \
 		$(TOP)/.ci/run $(TOP)/debian/cipc-dkms.postinst $(TOP)/debian/cipc-dkms.postrm
+	shellcheck -x $(TOP)/tests/packages/run $(TOP)/tests/packages/boot-check
 	shellcheck -s bash $(TOP)/tools/cipcctl.bash-completion
 
 # Host tests first (no module needed: under ASan/UBSan and valgrind), then
@@ -120,6 +123,10 @@ check-host: check-lib-host check-tools-host
 # user with sudo (tests/fresh/run; needs root, uses sudo otherwise).
 check-fresh:
 	$(TOP)/tests/fresh/run
+
+# The Debian packages end to end (tests/packages/README.md); needs root.
+check-packages: $(BUILD)/.deps
+	$(TOP)/tests/packages/run
 
 demo: $(BUILD)/.deps $(BUILD)/tools/cipcctl
 	$(TOP)/scripts/build-module $(DEMO_KERNEL)
