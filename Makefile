@@ -154,5 +154,7 @@ include $(TOP)/scripts/deb.mk
 clean:
 	rm -rf $(BUILD)/mod $(BUILD)/tests $(BUILD)/vm $(BUILD)/lib $(BUILD)/tools
 
+# The build roots (tests/vm/kernel) are root's: removed with sudo if need be.
 distclean:
+	[ ! -d $(BUILD)/kernels ] || $(TOP)/tests/vm/kernel clean
 	rm -rf $(BUILD)
