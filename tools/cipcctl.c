@@ -392,12 +392,20 @@ NORETURN static void die_not_loaded(void)
 	die("cipc is not loaded");
 }
 
+static struct kmod_ctx *kmod_open(void);
+static const char *installed_version(struct kmod_ctx *ctx, char *buf,
+				     size_t size);
+
 /* libcipc refused the driver's ABI (EPROTO): say which is older. */
 NORETURN static void die_abi(const char *node)
 {
+	struct kmod_ctx *ctx = kmod_open();
+	char inst[64];
 	struct diag d;
 
-	diagnose_version(&d, CIPCCTL_VERSION, true, cipc_abi_version());
+	diagnose_version(&d, CIPCCTL_VERSION, true, cipc_abi_version(),
+			 installed_version(ctx, inst, sizeof(inst)));
+	kmod_unref(ctx);
 	die("%s: %s: %s", node, d.problem, d.fix);
 }
 
@@ -1464,7 +1472,7 @@ static void kmod_quiet(void *data, int priority, const char *file, int line,
 /* A libkmod context whose own messages are silenced: we report. */
 static struct kmod_ctx *kmod_open(void)
 {
-	char *saved = NULL, e[64], dir[PATH_MAX];
+	char *saved = NULL, e[64];
 	struct kmod_ctx *ctx;
 	const char *old;
 	int err;
@@ -1484,8 +1492,12 @@ static struct kmod_ctx *kmod_open(void)
 	}
 	setenv("KMOD_LOG", "0", 1);
 	errno = 0;
-	/* the modules directory: the running kernel's, but for tests */
-	ctx = kmod_new(diag_modules_dir(dir, sizeof(dir)), NULL);
+	/*
+	 * The running kernel's modules directory, always: the diagnoses' test
+	 * seams (CIPCCTL_SYSROOT, CIPCCTL_KVER) must never choose the module
+	 * that root loads.
+	 */
+	ctx = kmod_new(NULL, NULL);
 	err = errno;
 	if (saved)
 		setenv("KMOD_LOG", saved, 1);
@@ -1526,6 +1538,38 @@ static const char *installed_path(struct kmod_ctx *ctx, char *buf,
 	snprintf(buf, size, "%s", path ? path : "built in");
 	kmod_module_unref(mod);
 	return buf;
+}
+
+/*
+ * The version (modinfo) of the cipc installed for the running kernel, into
+ * buf; NULL if none, built in, or without a version.
+ */
+static const char *installed_version(struct kmod_ctx *ctx, char *buf,
+				     size_t size)
+{
+	struct kmod_list *info = NULL, *l;
+	struct kmod_module *mod = NULL;
+	const char *found = NULL;
+	int err;
+
+	err = kmod_module_new_from_name_lookup(ctx, MODULE_NAME, &mod);
+	if (err < 0 || !mod)
+		return NULL;
+	if (kmod_module_get_path(mod) &&
+	    kmod_module_get_info(mod, &info) >= 0) {
+		kmod_list_foreach(l, info) {
+			const char *v = kmod_module_info_get_value(l);
+
+			if (strcmp(kmod_module_info_get_key(l), "version") ||
+			    !v)
+				continue;
+			snprintf(buf, size, "%s", v);
+			found = buf;
+		}
+		kmod_module_info_free_list(info);
+	}
+	kmod_module_unref(mod);
+	return found;
 }
 
 /* The character device major of cipc from /proc/devices, or -1. */
@@ -1903,7 +1947,7 @@ static int cmd_status(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	char version[64], where[PATH_MAX];
+	char version[64], inst_version[64], where[PATH_MAX];
 	const char *release, *installed;
 	struct param params[16];
 	struct kmod_module *mod;
@@ -1947,7 +1991,9 @@ static int cmd_status(int argc, char **argv)
 	/* why cipc is not usable: the version, or why it is not installed */
 	if (loaded)
 		diagnose_version(&d, CIPCCTL_VERSION, abi_mismatch,
-				 cipc_abi_version());
+				 cipc_abi_version(),
+				 installed_version(ctx, inst_version,
+						   sizeof(inst_version)));
 	else if (!installed)
 		diagnose_not_installed(&d, release);
 	kmod_module_unref(mod);

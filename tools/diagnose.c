@@ -3,11 +3,18 @@
  * Why the cipc module is not usable, and what fixes it: see diagnose.h.
  *
  * DKMS (the cipc-dkms package) keeps its tree in /var/lib/dkms/cipc/VER/:
- * source/, build/ (bookworm's dkms 3.0 leaves a failed build's make.log in
- * build/make.log, its first line naming the kernel), and KVER/ARCH/ with
- * module/cipc.ko once built, log/make.log (newer dkms, failures too). Its
- * configuration is /etc/dkms/framework.conf, then framework.conf.d/\*.conf
- * in order, sourced by bash: the last mok_certificate= wins.
+ * source/; build/, where every dkms (3.0.10 of bookworm, 3.2 of trixie)
+ * builds and leaves a FAILED build's make.log (build/make.log, until the
+ * next build of any kernel); and KVER/ARCH/, made only once a build
+ * succeeded: module/cipc.ko*, and log/make.log, that build's log, moved
+ * there from build/. The first line of make.log names the kernel:
+ *   dkms 3.0:  "DKMS make.log for cipc-VER for kernel KVER (ARCH)"
+ *   dkms 3.1+: "DKMS (dkms-3.2.2) make.log for cipc/VER for kernel KVER (ARCH)"
+ * dkms 3.0 makes KVER/ARCH/log/make.log before it copies the module: a
+ * KVER/ARCH/ without module/cipc.ko* is a build cut short there, which
+ * dkms refuses to build again until the directory is removed (3.2 renames
+ * a complete temporary directory into place, so it never leaves one).
+ * The signature and permission diagnoses are in diagnose-access.c.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE	/* also set by tools.mk */
@@ -28,15 +35,16 @@
 #include "tools-common.h"
 
 #ifndef CIPCCTL_VERSION
-#define CIPCCTL_VERSION		"0.1.0"	/* set by tools.mk */
+#error "CIPCCTL_VERSION is not defined (tools.mk sets it from VERSION)"
 #endif
 
 #define DKMS_TREE	"/var/lib/dkms/cipc"
 #define LOG_KEY		"make.log"
 
+/* The test seams: secure_getenv, so that a set-id cipcctl ignores them. */
 const char *diag_sysroot(void)
 {
-	const char *s = getenv("CIPCCTL_SYSROOT");
+	const char *s = secure_getenv("CIPCCTL_SYSROOT");
 
 	return s ? s : "";
 }
@@ -44,24 +52,13 @@ const char *diag_sysroot(void)
 const char *diag_kernel_release(void)
 {
 	static struct utsname u;
-	const char *k = getenv("CIPCCTL_KVER");
+	const char *k = secure_getenv("CIPCCTL_KVER");
 
 	if (k && *k)
 		return k;
 	if (uname(&u) != 0)
 		return "unknown";
 	return u.release;
-}
-
-const char *diag_modules_dir(char *buf, size_t size)
-{
-	const char *k = getenv("CIPCCTL_KVER");
-
-	if (!*diag_sysroot() && !(k && *k))
-		return NULL;
-	snprintf(buf, size, "%s/lib/modules/%s", diag_sysroot(),
-		 diag_kernel_release());
-	return buf;
 }
 
 int diag_vercmp(const char *a, const char *b)
@@ -71,7 +68,7 @@ int diag_vercmp(const char *a, const char *b)
 
 /* SYSROOT + the formatted path into buf; false if it does not fit. */
 PRINTF_LIKE(3, 4)
-static bool sys_path(char *buf, size_t size, const char *fmt, ...)
+bool diag_sys_path(char *buf, size_t size, const char *fmt, ...)
 {
 	size_t n = (size_t)snprintf(buf, size, "%s", diag_sysroot());
 	va_list ap;
@@ -96,18 +93,18 @@ PRINTF_LIKE(1, 2) static bool sys_is_dir(const char *fmt, ...)
 	m = vsnprintf(rel, sizeof(rel), fmt, ap);
 	va_end(ap);
 	return m >= 0 && (size_t)m < sizeof(rel) &&
-	       sys_path(path, sizeof(path), "%s", rel) &&
+	       diag_sys_path(path, sizeof(path), "%s", rel) &&
 	       stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
 /* The first line of a file (newline removed), false if unreadable. */
-static bool sys_first_line(const char *rel, char *buf, size_t size)
+bool diag_sys_first_line(const char *rel, char *buf, size_t size)
 {
 	char path[DIAG_PATH_MAX * 2];
 	bool ok = false;
 	FILE *f;
 
-	if (!sys_path(path, sizeof(path), "%s", rel))
+	if (!diag_sys_path(path, sizeof(path), "%s", rel))
 		return false;
 	f = fopen(path, "re");
 	if (!f)
@@ -121,7 +118,7 @@ static bool sys_first_line(const char *rel, char *buf, size_t size)
 }
 
 PRINTF_LIKE(3, 4)
-static void set(struct diag *d, char *field, const char *fmt, ...)
+void diag_set(struct diag *d, char *field, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -142,7 +139,7 @@ static bool dkms_version(char *ver, size_t size)
 	struct dirent *de;
 	DIR *dir;
 
-	if (!sys_path(path, sizeof(path), DKMS_TREE))
+	if (!diag_sys_path(path, sizeof(path), DKMS_TREE))
 		return false;
 	dir = opendir(path);
 	if (!dir)
@@ -156,90 +153,117 @@ static bool dkms_version(char *ver, size_t size)
 		    strlen(n) >= size || !sys_is_dir(DKMS_TREE "/%s", n))
 			continue;
 		if (strcmp(n, CIPCCTL_VERSION) == 0) {
-			snprintf(ver, size, "%s", n);
+			memcpy(ver, n, strlen(n) + 1);	/* fits */
 			found = true;
 			break;
 		}
 		if (!found || diag_vercmp(n, ver) > 0)
-			snprintf(ver, size, "%s", n);
+			memcpy(ver, n, strlen(n) + 1);	/* fits */
 		found = true;
 	}
 	closedir(dir);
 	return found;
 }
 
+enum dkms_build {
+	DKMS_NOT_BUILT,		/* no DKMS_TREE/VER/KVER/ARCH/ */
+	DKMS_BUILT,		/* one with module/cipc.ko* */
+	DKMS_CUT_SHORT,		/* one without (dkms 3.0 interrupted) */
+};
+
 /*
- * DKMS_TREE/VER/KVER/ARCH/{module/cipc.ko*,log/make.log}: whether a module
- * was built for kver; the newer dkms's log of it into log (relative).
+ * DKMS_TREE/VER/KVER/ARCH/module/cipc.ko*: whether DKMS built cipc for
+ * kver; for DKMS_CUT_SHORT, that ARCH directory (relative) into dir.
  */
-static bool dkms_kernel_dir(const char *ver, const char *kver, char *log,
-			    size_t size)
+static enum dkms_build dkms_kernel_dir(const char *ver, const char *kver,
+				       char *dir, size_t size)
 {
 	static const char *const kos[] = { "cipc.ko", "cipc.ko.xz",
 					   "cipc.ko.zst", "cipc.ko.gz" };
+	enum dkms_build state = DKMS_NOT_BUILT;
 	char path[DIAG_PATH_MAX * 2];
-	bool built = false;
 	struct dirent *de;
-	DIR *dir;
+	DIR *d;
 
-	*log = '\0';
-	if (!sys_path(path, sizeof(path), DKMS_TREE "/%s/%s", ver, kver))
-		return false;
-	dir = opendir(path);
-	if (!dir)
-		return false;
-	while ((de = readdir(dir)) != NULL) {
+	*dir = '\0';
+	if (!diag_sys_path(path, sizeof(path), DKMS_TREE "/%s/%s", ver, kver))
+		return DKMS_NOT_BUILT;
+	d = opendir(path);
+	if (!d)
+		return DKMS_NOT_BUILT;
+	while (state != DKMS_BUILT && (de = readdir(d)) != NULL) {
 		char rel[DIAG_PATH_MAX], abs[DIAG_PATH_MAX * 2];
 		struct stat st;
 
-		if (de->d_name[0] == '.')
+		/* ., .., and dkms 3.2's .tmp_ARCH_XXXXXX while it builds */
+		if (de->d_name[0] == '.' ||
+		    !sys_is_dir(DKMS_TREE "/%s/%s/%s", ver, kver, de->d_name))
 			continue;
 		for (size_t i = 0; i < sizeof(kos) / sizeof(kos[0]); i++) {
 			if (snprintf(rel, sizeof(rel), DKMS_TREE
 				     "/%s/%s/%s/module/%s", ver, kver,
 				     de->d_name, kos[i]) < (int)sizeof(rel) &&
-			    sys_path(abs, sizeof(abs), "%s", rel) &&
+			    diag_sys_path(abs, sizeof(abs), "%s", rel) &&
 			    stat(abs, &st) == 0)
-				built = true;
+				state = DKMS_BUILT;
 		}
-		if (!*log &&
-		    snprintf(rel, sizeof(rel), DKMS_TREE "/%s/%s/%s/log/"
-			     LOG_KEY, ver, kver, de->d_name) <
-		    (int)sizeof(rel) && sys_path(abs, sizeof(abs), "%s", rel) &&
-		    stat(abs, &st) == 0 && S_ISREG(st.st_mode) &&
-		    strlen(rel) < size)
-			snprintf(log, size, "%s", rel);
+		if (state == DKMS_NOT_BUILT &&
+		    (size_t)snprintf(dir, size, DKMS_TREE "/%s/%s/%s", ver,
+				     kver, de->d_name) < size)
+			state = DKMS_CUT_SHORT;
 	}
-	closedir(dir);
-	return built;
+	closedir(d);
+	if (state != DKMS_CUT_SHORT)
+		*dir = '\0';
+	return state;
 }
 
 /*
- * dkms 3.0's build/make.log, if it is about kver: its first line is
- * "DKMS make.log for cipc-VER for kernel KVER (ARCH)".
+ * The kernel a make.log's first line names, into kver: "DKMS make.log for
+ * cipc-VER for kernel KVER (ARCH)" (dkms 3.0) or "DKMS (dkms-3.2.2)
+ * make.log for cipc/VER for kernel KVER (ARCH)" (dkms 3.1 and later). False
+ * if the line is neither.
+ */
+bool diag_make_log_kernel(const char *first, char *kver, size_t size)
+{
+	static const char key[] = " for kernel ";
+	const char *m, *k;
+	size_t n;
+
+	if (strncmp(first, "DKMS ", 5) != 0)
+		return false;
+	m = strstr(first, " make.log for ");
+	if (!m)
+		return false;
+	k = strstr(m, key);
+	if (!k)
+		return false;
+	k += sizeof(key) - 1;
+	n = strcspn(k, " \t");
+	if (n == 0 || n >= size)
+		return false;
+	memcpy(kver, k, n);
+	kver[n] = '\0';
+	return true;
+}
+
+/*
+ * build/make.log, if it is a failed build's for kver (its first line
+ * names kver): its path (relative) into log. A log whose first line names
+ * no kernel is no kernel's.
  */
 static bool dkms_build_log(const char *ver, const char *kver, char *log,
 			   size_t size)
 {
-	static const char key[] = " for kernel ";
-	char first[DIAG_LINE_MAX];
-	const char *k;
+	char first[DIAG_LINE_MAX], k[DIAG_LINE_MAX];
 
 	if ((size_t)snprintf(log, size, DKMS_TREE "/%s/build/" LOG_KEY,
 			     ver) >= size ||
-	    !sys_first_line(log, first, sizeof(first))) {
+	    !diag_sys_first_line(log, first, sizeof(first)) ||
+	    !diag_make_log_kernel(first, k, sizeof(k)) ||
+	    strcmp(k, kver) != 0) {
 		*log = '\0';
 		return false;
-	}
-	k = strncmp(first, "DKMS make.log", 13) == 0 ? strstr(first, key)
-						      : NULL;
-	if (k) {
-		k += sizeof(key) - 1;
-		if (strncmp(k, kver, strlen(kver)) != 0 ||
-		    (k[strlen(kver)] != ' ' && k[strlen(kver)] != '\0')) {
-			*log = '\0';	/* another kernel's */
-			return false;
-		}
 	}
 	return true;
 }
@@ -263,7 +287,7 @@ static void log_excerpt(struct diag *d)
 	FILE *f;
 
 	d->nexcerpt = 0;
-	if (!sys_path(path, sizeof(path), "%s", d->log))
+	if (!diag_sys_path(path, sizeof(path), "%s", d->log))
 		return;
 	f = fopen(path, "re");
 	if (!f)
@@ -299,160 +323,72 @@ void diagnose_not_installed(struct diag *d, const char *kver)
 	memset(d, 0, sizeof(*d));
 	in_dkms = dkms_version(ver, sizeof(ver));
 	if (!sys_is_dir("/lib/modules/%s/build", kver)) {
-		set(d, d->problem, "kernel headers for %s are not installed",
+		diag_set(d, d->problem, "kernel headers for %s are not installed",
 		    kver);
 		if (in_dkms)
-			set(d, d->fix, "apt install linux-headers-%s (DKMS "
+			diag_set(d, d->fix, "apt install linux-headers-%s (DKMS "
 			    "then builds cipc)", kver);
 		else
-			set(d, d->fix, "apt install linux-headers-%s "
+			diag_set(d, d->fix, "apt install linux-headers-%s "
 			    "cipc-dkms (DKMS then builds cipc)", kver);
 		return;
 	}
 	if (in_dkms) {
-		if (dkms_kernel_dir(ver, kver, d->log, sizeof(d->log))) {
-			d->log[0] = '\0';
-			set(d, d->problem, "DKMS built cipc %s for kernel %s "
+		char dir[DIAG_PATH_MAX];
+
+		switch (dkms_kernel_dir(ver, kver, dir, sizeof(dir))) {
+		case DKMS_BUILT:
+			diag_set(d, d->problem, "DKMS built cipc %s for kernel %s "
 			    "but did not install it", ver, kver);
-			set(d, d->fix, "dkms install cipc/%s -k %s", ver,
+			diag_set(d, d->fix, "dkms install cipc/%s -k %s", ver,
 			    kver);
 			return;
+		case DKMS_CUT_SHORT:
+			/* dkms refuses to build while dir exists */
+			diag_set(d, d->problem, "DKMS did not finish building cipc "
+			    "%s for kernel %s: %s has no module", ver, kver,
+			    dir);
+			diag_set(d, d->fix, "rm -r %s, then: dkms install cipc/%s "
+			    "-k %s", dir, ver, kver);
+			return;
+		case DKMS_NOT_BUILT:
+			break;
 		}
-		if (*d->log || dkms_build_log(ver, kver, d->log,
-					      sizeof(d->log))) {
-			set(d, d->problem, "DKMS could not build cipc %s for "
+		if (dkms_build_log(ver, kver, d->log, sizeof(d->log))) {
+			diag_set(d, d->problem, "DKMS could not build cipc %s for "
 			    "kernel %s (see %s)", ver, kver, d->log);
-			set(d, d->fix, "correct what the log shows, then: "
+			diag_set(d, d->fix, "correct what the log shows, then: "
 			    "dkms install cipc/%s -k %s", ver, kver);
 			log_excerpt(d);
 			return;
 		}
-		set(d, d->problem, "DKMS has cipc %s but did not build it for "
+		diag_set(d, d->problem, "DKMS has cipc %s but did not build it for "
 		    "kernel %s", ver, kver);
-		set(d, d->fix, "dkms install cipc/%s -k %s", ver, kver);
+		diag_set(d, d->fix, "dkms install cipc/%s -k %s", ver, kver);
 		return;
 	}
-	set(d, d->problem, "module cipc is not installed for kernel %s", kver);
-	set(d, d->fix, "apt install cipc-dkms (or make dkms-install from the "
+	diag_set(d, d->problem, "module cipc is not installed for kernel %s", kver);
+	diag_set(d, d->fix, "apt install cipc-dkms (or make dkms-install from the "
 	    "source)");
-}
-
-/* ---- signature ------------------------------------------------------- */
-
-/* mok_certificate=VALUE of one shell-sourced file, if any (the last). */
-static void conf_mok(const char *rel, char *buf, size_t size)
-{
-	char path[DIAG_PATH_MAX * 2];
-	char *line = NULL;
-	size_t cap = 0;
-	FILE *f;
-
-	if (!sys_path(path, sizeof(path), "%s", rel))
-		return;
-	f = fopen(path, "re");
-	if (!f)
-		return;
-	while (getline(&line, &cap, f) != -1) {
-		char *s = line + strspn(line, " \t"), *v, *end;
-
-		if (strncmp(s, "export ", 7) == 0)
-			s += 7 + strspn(s + 7, " \t");
-		if (strncmp(s, "mok_certificate=", 16) != 0)
-			continue;
-		v = s + 16;
-		if (*v == '"' || *v == '\'') {
-			end = strchr(v + 1, *v);
-			if (!end)
-				continue;
-			v++;
-		} else {
-			end = v + strcspn(v, " \t\r\n;#");
-		}
-		*end = '\0';
-		snprintf(buf, size, "%s", v);
-	}
-	free(line);
-	fclose(f);
-}
-
-static int conf_filter(const struct dirent *de)
-{
-	size_t n = strlen(de->d_name);
-
-	return n > 5 && strcmp(de->d_name + n - 5, ".conf") == 0;
-}
-
-void diag_mok_certificate(char *buf, size_t size)
-{
-	char path[DIAG_PATH_MAX * 2];
-	struct dirent **names;
-	int n;
-
-	snprintf(buf, size, "%s", DIAG_MOK_CERT_DEFAULT);
-	conf_mok("/etc/dkms/framework.conf", buf, size);
-	if (!sys_path(path, sizeof(path), "/etc/dkms/framework.conf.d"))
-		return;
-	n = scandir(path, &names, conf_filter, alphasort);
-	for (int i = 0; i < n; i++) {
-		char rel[DIAG_PATH_MAX];
-
-		if (snprintf(rel, sizeof(rel), "/etc/dkms/framework.conf.d/%s",
-			     names[i]->d_name) < (int)sizeof(rel))
-			conf_mok(rel, buf, size);
-		free(names[i]);
-	}
-	if (n >= 0)
-		free(names);
-	if (!*buf)
-		snprintf(buf, size, "%s", DIAG_MOK_CERT_DEFAULT);
-}
-
-bool diag_lockdown(void)
-{
-	char line[128];
-
-	return sys_first_line("/sys/kernel/security/lockdown", line,
-			      sizeof(line)) && !strstr(line, "[none]") &&
-	       strchr(line, '[');
-}
-
-void diagnose_signature(struct diag *d, const char *file)
-{
-	char cert[DIAG_PATH_MAX], cmdline[4096], why[128];
-	bool cmd;
-
-	memset(d, 0, sizeof(*d));
-	diag_mok_certificate(cert, sizeof(cert));
-	cmd = sys_first_line("/proc/cmdline", cmdline, sizeof(cmdline)) &&
-	      strstr(cmdline, "module.sig_enforce=1");
-	if (cmd)
-		snprintf(why, sizeof(why), "module.sig_enforce=1");
-	else if (diag_lockdown())
-		snprintf(why, sizeof(why), "kernel lockdown");
-	else
-		snprintf(why, sizeof(why), "Secure Boot");
-	if (file) {
-		set(d, d->problem, "cannot load cipc from %s: the kernel "
-		    "rejected its signature (%s: only modules signed with a "
-		    "trusted key load)", file, why);
-		set(d, d->fix, "sign it with a key the kernel trusts, or "
-		    "install cipc through DKMS (apt install cipc-dkms), which "
-		    "signs it with its MOK key; enroll that key: mokutil "
-		    "--import %s, reboot and enroll it in the MOK manager",
-		    cert);
-		return;
-	}
-	set(d, d->problem, "cannot load cipc: the kernel rejected its "
-	    "signature (%s: only modules signed with a trusted key load)",
-	    why);
-	set(d, d->fix, "DKMS signs cipc with its MOK key: enroll it: mokutil "
-	    "--import %s, reboot and enroll it in the MOK manager", cert);
 }
 
 /* ---- version --------------------------------------------------------- */
 
+/* The fix when the installed module is cipcctl's already: reload it. */
+static bool fix_reload(struct diag *d, const char *tool_version,
+		       const char *installed)
+{
+	if (!installed || !*installed ||
+	    diag_vercmp(installed, tool_version) != 0)
+		return false;
+	diag_set(d, d->fix, "cipc %s, cipcctl's release, is installed already: "
+	    "reload it: cipcctl unload && cipcctl load", installed);
+	return true;
+}
+
 bool diagnose_version(struct diag *d, const char *tool_version,
-		      bool abi_mismatch, unsigned int abi)
+		      bool abi_mismatch, unsigned int abi,
+		      const char *installed)
 {
 	char mod[64];
 	const char *abi_note = abi_mismatch ? " (and its ABI is not libcipc's)"
@@ -460,91 +396,43 @@ bool diagnose_version(struct diag *d, const char *tool_version,
 	int cmp;
 
 	memset(d, 0, sizeof(*d));
-	if (!sys_first_line("/sys/module/cipc/version", mod, sizeof(mod)) ||
+	if (!diag_sys_first_line("/sys/module/cipc/version", mod, sizeof(mod)) ||
 	    !*mod) {
 		if (!abi_mismatch)
 			return false;
-		set(d, d->problem, "the loaded module's ABI is not version "
+		diag_set(d, d->problem, "the loaded module's ABI is not version "
 		    "%u, which libcipc (cipcctl %s) uses", abi, tool_version);
-		set(d, d->fix, "install cipc-dkms of release %s (apt install "
-		    "cipc-dkms), then reload it: cipcctl unload && cipcctl "
-		    "load", tool_version);
+		if (!fix_reload(d, tool_version, installed))
+			diag_set(d, d->fix, "install cipc-dkms of release %s (apt "
+			    "install cipc-dkms), then reload it: cipcctl "
+			    "unload && cipcctl load", tool_version);
 		return true;
 	}
 	cmp = diag_vercmp(mod, tool_version);
 	if (cmp < 0) {
-		set(d, d->problem, "the loaded module cipc %s is older than "
+		diag_set(d, d->problem, "the loaded module cipc %s is older than "
 		    "cipcctl %s%s", mod, tool_version, abi_note);
-		set(d, d->fix, "install cipc-dkms of release %s (apt install "
-		    "cipc-dkms), then reload it: cipcctl unload && cipcctl "
-		    "load", tool_version);
+		if (!fix_reload(d, tool_version, installed))
+			diag_set(d, d->fix, "install cipc-dkms of release %s (apt "
+			    "install cipc-dkms), then reload it: cipcctl "
+			    "unload && cipcctl load", tool_version);
 	} else if (cmp > 0) {
-		set(d, d->problem, "the loaded module cipc %s is newer than "
+		diag_set(d, d->problem, "the loaded module cipc %s is newer than "
 		    "cipcctl %s%s", mod, tool_version, abi_note);
-		set(d, d->fix, "install cipcctl and libcipc1 of release %s "
-		    "(apt install cipcctl libcipc1), or the module of "
-		    "cipcctl's release %s, then cipcctl unload && cipcctl "
-		    "load", mod, tool_version);
+		if (!fix_reload(d, tool_version, installed))
+			diag_set(d, d->fix, "install cipcctl and libcipc1 of "
+			    "release %s (apt install cipcctl libcipc1), or "
+			    "the module of cipcctl's release %s, then cipcctl "
+			    "unload && cipcctl load", mod, tool_version);
 	} else if (abi_mismatch) {
-		set(d, d->problem, "the loaded module cipc %s has not the ABI "
+		diag_set(d, d->problem, "the loaded module cipc %s has not the ABI "
 		    "of libcipc (version %u): they were built from different "
 		    "sources", mod, abi);
-		set(d, d->fix, "reinstall cipc-dkms, libcipc1 and cipcctl of "
+		diag_set(d, d->fix, "reinstall cipc-dkms, libcipc1 and cipcctl of "
 		    "one version, then reload it: cipcctl unload && cipcctl "
 		    "load");
 	}
 	return d->found;
-}
-
-/* ---- permission ------------------------------------------------------ */
-
-static bool in_session(gid_t gid)
-{
-	gid_t groups[256];
-	int n;
-
-	if (getegid() == gid)
-		return true;
-	n = getgroups(sizeof(groups) / sizeof(groups[0]), groups);
-	for (int i = 0; i < n; i++)
-		if (groups[i] == gid)
-			return true;
-	return false;
-}
-
-const char *diag_permission(const char *node, char *buf, size_t size)
-{
-	struct passwd *pw = getpwuid(geteuid());
-	const char *user = pw && pw->pw_name ? pw->pw_name : "USER";
-	struct group *gr;
-	struct stat st;
-	bool member = false;
-
-	if (stat(node, &st) != 0) {
-		snprintf(buf, size, "are you root?");
-		return buf;
-	}
-	gr = getgrgid(st.st_gid);
-	if (!gr || strcmp(gr->gr_name, "cipc") != 0) {
-		snprintf(buf, size, "only root may open it: its group is %s, "
-			 "not cipc (the udev rule of cipc-dkms or make "
-			 "install is missing)", gr ? gr->gr_name : "unknown");
-		return buf;
-	}
-	for (char **m = gr->gr_mem; m && *m; m++)
-		member |= strcmp(*m, user) == 0;
-	if (pw && pw->pw_gid == st.st_gid)
-		member = true;
-	if (in_session(st.st_gid))
-		snprintf(buf, size, "its mode gives group cipc no access: run "
-			 "as root, or reload the udev rule (udevadm trigger)");
-	else if (member)
-		snprintf(buf, size, "%s is in group cipc, but this session "
-			 "is not: log in again (or run newgrp cipc)", user);
-	else
-		snprintf(buf, size, "add yourself to group cipc (usermod -aG "
-			 "cipc %s, then log in again)", user);
-	return buf;
 }
 
 /* ---- output ---------------------------------------------------------- */

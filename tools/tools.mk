@@ -23,7 +23,8 @@ CIPC_TOOLS_OUT  := $(BUILD)/tools
 CIPC_CIPCCTL    := $(CIPC_TOOLS_OUT)/cipcctl
 CIPC_TOOLS_LIBCIPC := $(BUILD)/lib/libcipc.a
 
-CIPC_TOOLS_SRCS := cipcctl.c tools-common.c json.c diagnose.c
+CIPC_TOOLS_SRCS := cipcctl.c tools-common.c json.c diagnose.c \
+	diagnose-access.c
 CIPC_TOOLS_OBJS := $(addprefix $(CIPC_TOOLS_OUT)/obj/,$(CIPC_TOOLS_SRCS:.c=.o))
 CIPC_TOOLS_HDRS := $(CIPC_TOOLS_DIR)/tools-common.h $(CIPC_TOOLS_DIR)/json.h \
 	$(CIPC_TOOLS_DIR)/diagnose.h \

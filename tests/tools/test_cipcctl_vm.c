@@ -39,6 +39,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,10 +74,28 @@
 
 #define NOBODY		65534
 
-/* EACCES on a node root:root 0600 (no udev rule in the guest) */
-#define NODE_DENIED	"permission denied: only root may open it: its " \
-			"group is root, not cipc (the udev rule of " \
+/*
+ * EACCES on a node root:root 0600: the guest has no group cipc (nor the
+ * udev rule); with the group, the node's group root is named instead
+ */
+#define NODE_DENIED_NOGROUP "permission denied: group cipc does not " \
+			"exist: create it (groupadd --system cipc), then " \
+			"apply the udev rule (udevadm control --reload && " \
+			"udevadm trigger --subsystem-match=cipc), or " \
+			"reinstall cipc-dkms"
+#define NODE_DENIED_GROUP "permission denied: only root may open it: " \
+			"its group is root, not cipc (the udev rule of " \
 			"cipc-dkms or make install is missing)"
+
+/* "PREFIX" NODE_DENIED_* "\n", as the guest has the group or not */
+static const char *node_denied(const char *prefix)
+{
+	static char buf[512];
+
+	snprintf(buf, sizeof(buf), "%s%s\n", prefix, getgrnam("cipc") ?
+		 NODE_DENIED_GROUP : NODE_DENIED_NOGROUP);
+	return buf;
+}
 
 /* ---- sysfs and files ------------------------------------------------- */
 
@@ -613,7 +632,7 @@ START_TEST(test_stats_reset_not_root)
 	make_stats();
 	st = run_cipcctl_opts(&p, &o, "stats", "0", "--reset", NULL);
 	ck_assert_int_eq(st, 1);
-	ck_assert_str_eq(p.err, "cipcctl: /dev/cipc0: " NODE_DENIED "\n");
+	ck_assert_str_eq(p.err, node_denied("cipcctl: /dev/cipc0: "));
 	proc_free(&p);
 
 	ck_assert_int_eq(chmod("/dev/cipc0", 0666), 0);
@@ -876,7 +895,7 @@ START_TEST(test_permission_denied)
 
 	st = run_cipcctl_opts(&p, &o, "info", "0", NULL);
 	ck_assert_int_eq(st, 1);
-	ck_assert_str_eq(p.err, "cipcctl: /dev/cipc0: " NODE_DENIED "\n");
+	ck_assert_str_eq(p.err, node_denied("cipcctl: /dev/cipc0: "));
 	proc_free(&p);
 	/* list reads sysfs: anyone may */
 	st = run_cipcctl_opts(&p, &o, "list", NULL);
@@ -1576,8 +1595,8 @@ START_TEST(test_add_remove_not_root)
 		      st.st_uid);
 	s[0] = run_cipcctl_opts(&p[0], &o, "add", NULL);
 	ck_assert_int_eq(s[0], 1);
-	ck_assert_str_eq(p[0].err, "cipcctl: /dev/cipc-control: "
-			 NODE_DENIED "\n");
+	ck_assert_str_eq(p[0].err,
+			 node_denied("cipcctl: /dev/cipc-control: "));
 	proc_free(&p[0]);
 
 	CTL_ADD(&x, &id);
@@ -1597,8 +1616,8 @@ START_TEST(test_add_remove_not_root)
 	chmod(path, 0600);
 
 	ck_assert_int_eq(s[0], 1);
-	ck_assert_str_eq(p[0].err, "cipcctl: /dev/cipc-control: "
-			 NODE_DENIED "\n");
+	ck_assert_str_eq(p[0].err,
+			 node_denied("cipcctl: /dev/cipc-control: "));
 	ck_assert_int_eq(s[1], 1);
 	ck_assert_str_eq(p[1].err, "cipcctl: /dev/cipc-control: operation "
 			 "not permitted (adding channels needs "

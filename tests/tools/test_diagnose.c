@@ -5,15 +5,22 @@
  * CIPCCTL_SYSROOT with a made-up kernel release (CIPCCTL_KVER), the test
  * seams of cipcctl's diagnoses.
  *
- * - headers missing, a failed DKMS build (dkms 3.0's build/make.log, newer
- *   dkms's KVER/ARCH/log/make.log; another kernel's log ignored), built
- *   but not installed, not in DKMS: status's exact output (exit 0, also
- *   --json) and load's exact error (exit 1), running cipcctl;
+ * - headers missing, a failed DKMS build (build/make.log, its header of
+ *   dkms 3.0 or of dkms 3.1 and later; another kernel's log, or one whose
+ *   header names no kernel, ignored), built but not installed (a
+ *   successful build's KVER/ARCH/log/make.log is no failure), a build cut
+ *   short (KVER/ARCH/ without module), not in DKMS: status's exact output
+ *   (exit 0, also --json) and load's exact error (exit 1), running
+ *   cipcctl (libkmod looks at the running kernel: skipped where cipc is
+ *   installed for it);
  * - a rejected signature (the MOK certificate from framework.conf and
- *   framework.conf.d/\*.conf, the reason from /proc/cmdline or lockdown)
- *   and the loaded module's version against cipcctl's: the functions
+ *   framework.conf.d/\*.conf, the reason from /proc/cmdline, lockdown,
+ *   the SecureBoot EFI variable or sig_enforce) and the loaded module's
+ *   version against cipcctl's and the installed one's: the functions
  *   themselves (the host cannot load modules; the VM tests run them);
- * - the advice after "permission denied" on a node of group root.
+ * - the advice after "permission denied": no such group, a node of group
+ *   root, a mode without group access, a member of the group refused (and
+ *   in more than 256 groups).
  * Skipped where cipc is loaded (status would look at the real module).
  */
 #ifndef _GNU_SOURCE
@@ -22,11 +29,13 @@
 #include <check.h>
 #include <errno.h>
 #include <ftw.h>
+#include <grp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "diagnose.h"
@@ -106,12 +115,27 @@ static void put(const char *rel, const char *fmt, ...)
 	ck_assert_int_eq(fclose(f), 0);
 }
 
+/*
+ * Neither loaded nor installed for the running kernel: status and load
+ * (whose libkmod always looks at the running kernel, whatever the seams)
+ * then diagnose the fake tree.
+ */
 static bool no_module(void)
 {
-	if (access(CIPC_MODULE_DIR, F_OK) != 0)
-		return true;
-	fprintf(stderr, "note: diagnose skipped: cipc is loaded here\n");
-	return false;
+	struct proc p;
+	bool installed;
+
+	if (access(CIPC_MODULE_DIR, F_OK) == 0) {
+		fprintf(stderr, "note: diagnose skipped: cipc is loaded here\n");
+		return false;
+	}
+	ck_assert_int_eq(run_cipcctl(&p, "status", NULL), 0);
+	installed = !strstr(p.out, "\ninstalled    no\n");
+	proc_free(&p);
+	if (installed)
+		fprintf(stderr, "note: diagnose skipped: cipc is installed "
+			"for the running kernel\n");
+	return !installed;
 }
 
 /* cipcctl ARGS (NULL-ended) in the fake tree: its status. */
@@ -200,28 +224,94 @@ START_TEST(test_dkms_log_build_dir)
 }
 END_TEST
 
-/* newer dkms: KVER/ARCH/log/make.log; no "error:": its last 3 lines */
-START_TEST(test_dkms_log_kernel_dir)
+/*
+ * dkms 3.1 and later (trixie's 3.2.2): the same build/make.log, another
+ * header; no "error:": its last 3 lines
+ */
+START_TEST(test_dkms_log_build_dir_32)
 {
 	if (!no_module())
 		return;
 	mkdirs("/lib/modules/" KVER "/build");
-	/* another kernel's build/make.log does not count */
-	put(DKMS "/build/make.log", "DKMS make.log for cipc-" VER " for kernel "
-	    "1.2.3-other (x86_64)\n" ERRLINE "\n");
-	put(DKMS "/" KVER "/x86_64/log/make.log", "DKMS (dkms-3.1.8) make.log"
-	    "\nline 2\n\nKilled\nmake: *** [Makefile:234: modules] Error 137"
-	    "\n\n");
-	expect("problem      " FAILED(DKMS "/" KVER "/x86_64/log/make.log")
+	put(DKMS "/build/make.log", "DKMS (dkms-3.2.2) make.log for cipc/" VER
+	    " for kernel " KVER " (x86_64)\nline 2\n\nKilled\n"
+	    "make: *** [Makefile:234: modules] Error 137\n\n");
+	expect("problem      " FAILED(DKMS "/build/make.log")
 	       "\nlog          line 2\nlog          Killed\n"
 	       "log          make: *** [Makefile:234: modules] Error 137\n"
 	       "fix          " REBUILD "\n",
-	       "cipcctl: " FAILED(DKMS "/" KVER "/x86_64/log/make.log") ": "
+	       "cipcctl: " FAILED(DKMS "/build/make.log") ": "
 	       REBUILD "\ncipcctl: make.log: line 2\ncipcctl: make.log: Killed"
 	       "\ncipcctl: make.log: make: *** [Makefile:234: modules] Error "
-	       "137\n", "'" FAILED(DKMS "/" KVER "/x86_64/log/make.log") "'");
+	       "137\n", "'" FAILED(DKMS "/build/make.log") "'");
 }
 END_TEST
+
+#define NOT_BUILT "DKMS has cipc " VER " but did not build it for kernel " \
+		  KVER
+#define BUILD "dkms install cipc/" VER " -k " KVER
+
+/* status and load: DKMS has cipc, did not build it for KVER */
+static void expect_not_built(void)
+{
+	expect("problem      " NOT_BUILT "\nfix          " BUILD "\n",
+	       "cipcctl: " NOT_BUILT ": " BUILD "\n", "'" NOT_BUILT "'");
+}
+
+/* a build/make.log of another kernel, or naming none, is not KVER's */
+START_TEST(test_dkms_log_other_kernel)
+{
+	if (!no_module())
+		return;
+	mkdirs("/lib/modules/" KVER "/build");
+	put(DKMS "/build/make.log", "DKMS (dkms-3.2.2) make.log for cipc/" VER
+	    " for kernel 1.2.3-other (x86_64)\n" ERRLINE "\n");
+	expect_not_built();
+	/* a prefix of KVER is another kernel */
+	put(DKMS "/build/make.log", "DKMS make.log for cipc-" VER " for kernel "
+	    "9.9.9 (x86_64)\n" ERRLINE "\n");
+	expect_not_built();
+	put(DKMS "/build/make.log", "DKMS (dkms-4.0) make.log for cipc/" VER
+	    " (x86_64)\n" ERRLINE "\n");
+	expect_not_built();
+	put(DKMS "/build/make.log", "make: *** [Makefile:1] Error 2\n");
+	expect_not_built();
+}
+END_TEST
+
+START_TEST(test_make_log_kernel)
+{
+	char k[64];
+
+	ck_assert(diag_make_log_kernel("DKMS make.log for cipc-0.1.0 for "
+				       "kernel 6.1.0-40-amd64 (x86_64)", k,
+				       sizeof(k)));
+	ck_assert_str_eq(k, "6.1.0-40-amd64");
+	ck_assert(diag_make_log_kernel("DKMS (dkms-3.2.2) make.log for "
+				       "cipc/0.1.0 for kernel 6.12.48+deb13-"
+				       "amd64 (x86_64)", k, sizeof(k)));
+	ck_assert_str_eq(k, "6.12.48+deb13-amd64");
+	ck_assert(diag_make_log_kernel("DKMS (dkms-3.1.8) make.log for "
+				       "cipc/0.1.0 for kernel 6.8.0", k,
+				       sizeof(k)));
+	ck_assert_str_eq(k, "6.8.0");
+	ck_assert(!diag_make_log_kernel("DKMS (dkms-3.2.2) make.log for "
+					"cipc/0.1.0 (x86_64)", k, sizeof(k)));
+	ck_assert(!diag_make_log_kernel("make.log for cipc for kernel 6.1",
+					k, sizeof(k)));
+	ck_assert(!diag_make_log_kernel("DKMS make.log for cipc for kernel ",
+					k, sizeof(k)));
+	ck_assert(!diag_make_log_kernel("DKMS make.log for cipc for kernel "
+					"6.1.0-40-amd64", k, 8));
+}
+END_TEST
+
+#define BUILT "DKMS built cipc " VER " for kernel " KVER " but did not " \
+	      "install it"
+#define ARCHDIR DKMS "/" KVER "/x86_64"
+#define CUT "DKMS did not finish building cipc " VER " for kernel " KVER \
+	    ": " ARCHDIR " has no module"
+#define REDO "rm -r " ARCHDIR ", then: dkms install cipc/" VER " -k " KVER
 
 START_TEST(test_dkms_not_built)
 {
@@ -231,20 +321,49 @@ START_TEST(test_dkms_not_built)
 	put(DKMS "/build/make.log", "DKMS make.log for cipc-" VER " for kernel "
 	    "1.2.3-other (x86_64)\n" ERRLINE "\n");
 	mkdirs("/var/lib/dkms/cipc/0.0.1/source");	/* not cipcctl's */
-	expect("problem      DKMS has cipc " VER " but did not build it for "
-	       "kernel " KVER "\nfix          dkms install cipc/" VER " -k "
-	       KVER "\n", "cipcctl: DKMS has cipc " VER " but did not build it "
-	       "for kernel " KVER ": dkms install cipc/" VER " -k " KVER "\n",
-	       "'DKMS has cipc " VER " but did not build it for kernel " KVER
-	       "'");
+	expect_not_built();
 
-	put(DKMS "/" KVER "/x86_64/module/cipc.ko.xz", "xz");
-	expect("problem      DKMS built cipc " VER " for kernel " KVER " but did "
-	       "not install it\nfix          dkms install cipc/" VER " -k "
-	       KVER "\n", "cipcctl: DKMS built cipc " VER " for kernel " KVER
-	       " but did not install it: dkms install cipc/" VER " -k " KVER
-	       "\n", "'DKMS built cipc " VER " for kernel " KVER " but did not "
-	       "install it'");
+	/* built: KVER/ARCH/log/make.log is the successful build's */
+	put(ARCHDIR "/log/make.log", "DKMS (dkms-3.2.2) make.log for cipc/" VER
+	    " for kernel " KVER " (x86_64)\nwarning: x\n");
+	put(ARCHDIR "/module/cipc.ko.xz", "xz");
+	expect("problem      " BUILT "\nfix          " BUILD "\n",
+	       "cipcctl: " BUILT ": " BUILD "\n", "'" BUILT "'");
+	/* a failed build's build/make.log for KVER after it does not
+	 * matter: the module is there */
+	put(DKMS "/build/make.log", "DKMS make.log for cipc-" VER " for kernel "
+	    KVER " (x86_64)\n" ERRLINE "\n");
+	expect("problem      " BUILT "\nfix          " BUILD "\n",
+	       "cipcctl: " BUILT ": " BUILD "\n", "'" BUILT "'");
+}
+END_TEST
+
+/*
+ * dkms 3.0 moves the log to KVER/ARCH/log/make.log before it copies the
+ * module: KVER/ARCH/ with the log, without the module, is no failed
+ * build (whose log stays in build/), but one cut short, which dkms will
+ * not redo while KVER/ARCH/ exists
+ */
+START_TEST(test_dkms_cut_short)
+{
+	if (!no_module())
+		return;
+	mkdirs("/lib/modules/" KVER "/build");
+	put(ARCHDIR "/log/make.log", "DKMS make.log for cipc-" VER " for kernel "
+	    KVER " (x86_64)\nmake -C ...\n");
+	mkdirs(ARCHDIR "/module");
+	expect("problem      " CUT "\nfix          " REDO "\n",
+	       "cipcctl: " CUT ": " REDO "\n", "'" CUT "'");
+	/* dkms 3.2 building meanwhile: its temporary directory is nothing */
+	{
+		char dir[512];
+
+		snprintf(dir, sizeof(dir), "%s" DKMS "/" KVER, root);
+		ck_assert_int_eq(nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS),
+				 0);
+	}
+	mkdirs(DKMS "/" KVER "/.tmp_x86_64_AbC123/module");
+	expect_not_built();
 }
 END_TEST
 
@@ -267,6 +386,9 @@ END_TEST
 #define ENROLL(cert) "DKMS signs cipc with its MOK key: enroll it: " \
 	"mokutil --import " cert ", reboot and enroll it in the MOK manager"
 
+#define EFIVAR_SB "/sys/firmware/efi/efivars/SecureBoot-" \
+		  "8be4df61-93ca-11d2-aa0d-e0e98bac8c5e"
+
 static void expect_signature(const char *file, const char *problem,
 			     const char *fix)
 {
@@ -282,8 +404,9 @@ static void expect_signature(const char *file, const char *problem,
 
 START_TEST(test_signature)
 {
-	/* nothing configured: the default certificate */
-	expect_signature(NULL, REJECTED("Secure Boot"),
+	/* nothing configured: the default certificate; no known reason */
+	expect_signature(NULL, REJECTED("the kernel enforces module signatures "
+					"(Secure Boot or module.sig_enforce)"),
 			 ENROLL("/var/lib/dkms/mok.pub"));
 	put("/proc/cmdline", "BOOT_IMAGE=/vmlinuz root=/dev/vda "
 	    "module.sig_enforce=1 quiet\n");
@@ -308,6 +431,20 @@ START_TEST(test_signature)
 	put("/sys/kernel/security/lockdown",
 	    "[none] integrity confidentiality\n");
 	ck_assert(!diag_lockdown());
+	/* enforced, not from the command line: CONFIG_MODULE_SIG_FORCE? */
+	put("/sys/module/module/parameters/sig_enforce", "Y\n");
+	expect_signature(NULL, REJECTED("the kernel enforces module signatures "
+					"(CONFIG_MODULE_SIG_FORCE, Secure Boot "
+					"or module.sig_enforce)"),
+			 ENROLL("/b.der"));
+	/* the firmware's SecureBoot variable: off, then on */
+	put(EFIVAR_SB, "%c%c%c%c%c", 6, 0, 0, 0, 0);
+	expect_signature(NULL, REJECTED("the kernel enforces module signatures "
+					"(CONFIG_MODULE_SIG_FORCE, Secure Boot "
+					"or module.sig_enforce)"),
+			 ENROLL("/b.der"));
+	put(EFIVAR_SB, "%c%c%c%c%c", 6, 0, 0, 0, 1);
+	expect_signature(NULL, REJECTED("Secure Boot"), ENROLL("/b.der"));
 	/* a file of one's own (load --module) */
 	expect_signature("/tmp/cipc.ko", "cannot load cipc from /tmp/cipc.ko: "
 			 "the kernel rejected its signature (Secure Boot: only "
@@ -320,8 +457,9 @@ START_TEST(test_signature)
 }
 END_TEST
 
-static void expect_version(const char *mod, bool abi_mismatch,
-			   const char *problem, const char *fix)
+static void expect_version_installed(const char *mod, bool abi_mismatch,
+				     const char *installed,
+				     const char *problem, const char *fix)
 {
 	char path[512];
 	struct diag d;
@@ -331,7 +469,7 @@ static void expect_version(const char *mod, bool abi_mismatch,
 		put("/sys/module/cipc/version", "%s\n", mod);
 	else
 		unlink(path);
-	ck_assert(diagnose_version(&d, "0.2.0", abi_mismatch, 1) ==
+	ck_assert(diagnose_version(&d, "0.2.0", abi_mismatch, 1, installed) ==
 		  (problem != NULL));
 	ck_assert(d.found == (problem != NULL));
 	if (!problem)
@@ -340,7 +478,18 @@ static void expect_version(const char *mod, bool abi_mismatch,
 	ck_assert_str_eq(d.fix, fix);
 }
 
+static void expect_version(const char *mod, bool abi_mismatch,
+			   const char *problem, const char *fix)
+{
+	expect_version_installed(mod, abi_mismatch, NULL, problem, fix);
+	/* an installed module of another version than cipcctl's: the same */
+	expect_version_installed(mod, abi_mismatch, "0.1.0", problem, fix);
+	expect_version_installed(mod, abi_mismatch, "", problem, fix);
+}
+
 #define RELOAD "then reload it: cipcctl unload && cipcctl load"
+#define INSTALLED_RELOAD "cipc 0.2.0, cipcctl's release, is installed " \
+	"already: reload it: cipcctl unload && cipcctl load"
 
 START_TEST(test_version)
 {
@@ -365,27 +514,131 @@ START_TEST(test_version)
 		       "which libcipc (cipcctl 0.2.0) uses", "install "
 		       "cipc-dkms of release 0.2.0 (apt install "
 		       "cipc-dkms), " RELOAD);
+	/*
+	 * after an upgrade: the installed module is cipcctl's release, the
+	 * loaded one is not: reloading is all there is to do
+	 */
+	expect_version_installed("0.1.9", false, "0.2.0", "the loaded module "
+				 "cipc 0.1.9 is older than cipcctl 0.2.0",
+				 INSTALLED_RELOAD);
+	expect_version_installed("0.10.0", true, "0.2.0", "the loaded module "
+				 "cipc 0.10.0 is newer than cipcctl 0.2.0 (and "
+				 "its ABI is not libcipc's)", INSTALLED_RELOAD);
+	expect_version_installed(NULL, true, "0.2.0", "the loaded module's ABI "
+				 "is not version 1, which libcipc (cipcctl "
+				 "0.2.0) uses", INSTALLED_RELOAD);
+	expect_version_installed("0.2.0", false, "0.2.0", NULL, NULL);
 }
 END_TEST
 
 /*
- * The advice after "permission denied" on a node of group root (no udev
- * rule). libcipc opens only real cipc nodes, so cipcctl itself is run on
- * one in the VM suite (test_permission_denied).
+ * The advice after "permission denied", by diag_permission_group() with
+ * groups of the host (the host may have no group cipc). libcipc opens
+ * only real cipc nodes, so cipcctl itself is run on one in the VM suite
+ * (test_permission_denied).
  */
-START_TEST(test_permission_root_only)
+static const char *other_group(void)
 {
-	char node[128], buf[256];
+	static const char *const names[] = { "daemon", "bin", "sys", "adm" };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (getgrnam(names[i]) && getgrnam(names[i])->gr_gid != 0)
+			return names[i];
+	return NULL;
+}
+
+START_TEST(test_permission)
+{
+	const char *grp = other_group();
+	char node[128], buf[512], want[512];
 
 	snprintf(node, sizeof(node), "%s/cipc0", root);
 	put("/cipc0", "x");
-	ck_assert_int_eq(chown(node, 0, 0), 0);
-	ck_assert_str_eq(diag_permission(node, buf, sizeof(buf)),
-			 "only root may open it: its group is root, not cipc "
-			 "(the udev rule of cipc-dkms or make install is "
-			 "missing)");
 	ck_assert_str_eq(diag_permission("/nonexistent/cipc0", buf,
 					 sizeof(buf)), "are you root?");
+	/* no such group: create it, then apply the udev rule */
+	ck_assert_str_eq(diag_permission_group(node, "cipc-no-such-group",
+					       buf, sizeof(buf)),
+			 "group cipc-no-such-group does not exist: create it "
+			 "(groupadd --system cipc-no-such-group), then apply "
+			 "the udev rule (udevadm control --reload && udevadm "
+			 "trigger --subsystem-match=cipc), or reinstall "
+			 "cipc-dkms");
+	if (geteuid() != 0 || !grp) {
+		fprintf(stderr, "note: permission cases skipped: not root, or "
+			"no group daemon, bin, sys or adm\n");
+		return;
+	}
+	/* of group root: no udev rule */
+	ck_assert_int_eq(chown(node, 0, 0), 0);
+	snprintf(want, sizeof(want), "only root may open it: its group is "
+		 "root, not %s (the udev rule of cipc-dkms or make install is "
+		 "missing)", grp);
+	ck_assert_str_eq(diag_permission_group(node, grp, buf, sizeof(buf)),
+			 want);
+	/* the group's, without group access */
+	ck_assert_int_eq(chown(node, 0, getgrnam(grp)->gr_gid), 0);
+	ck_assert_int_eq(chmod(node, 0640), 0);
+	snprintf(want, sizeof(want), "its mode 0640 gives group %s no "
+		 "read-write access: run as root, or apply the udev rule "
+		 "(udevadm trigger --subsystem-match=cipc)", grp);
+	ck_assert_str_eq(diag_permission_group(node, grp, buf, sizeof(buf)),
+			 want);
+}
+END_TEST
+
+/*
+ * The mode gives the group access and this session is in it (the last of
+ * 300 supplementary groups: getgroups needs more than 256 entries): the
+ * refusal comes from elsewhere. In a child as root (setgroups).
+ */
+START_TEST(test_permission_in_group)
+{
+	const char *grp = other_group();
+	char node[128], want[512];
+	gid_t groups[300];
+	pid_t pid;
+	int status;
+
+	if (geteuid() != 0 || !grp) {
+		fprintf(stderr, "note: test_permission_in_group skipped: not "
+			"root, or no group daemon, bin, sys or adm\n");
+		return;
+	}
+	snprintf(node, sizeof(node), "%s/cipc0", root);
+	put("/cipc0", "x");
+	ck_assert_int_eq(chown(node, 0, getgrnam(grp)->gr_gid), 0);
+	ck_assert_int_eq(chmod(node, 0660), 0);
+	snprintf(want, sizeof(want), "its mode 0660 and group %s allow "
+		 "access, and this session is in the group: something else "
+		 "denies it (an ACL, or a security module such as AppArmor or "
+		 "SELinux)", grp);
+	for (unsigned int i = 0; i < 299; i++)
+		groups[i] = 60000 + i;
+	groups[299] = getgrnam(grp)->gr_gid;
+	fflush(NULL);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		char buf[512];
+
+		if (setgroups(300, groups) != 0)
+			_exit(errno == EPERM ? 77 : 2);
+		diag_permission_group(node, grp, buf, sizeof(buf));
+		if (strcmp(buf, want) != 0) {
+			fprintf(stderr, "got [%s]\nwant [%s]\n", buf, want);
+			_exit(1);
+		}
+		_exit(0);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status));
+	if (WEXITSTATUS(status) == 77) {
+		fprintf(stderr, "note: test_permission_in_group skipped: "
+			"setgroups: permission denied\n");
+		return;
+	}
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
 }
 END_TEST
 
@@ -398,12 +651,16 @@ Suite *diagnose_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_headers_missing);
 	tcase_add_test(tc, test_dkms_log_build_dir);
-	tcase_add_test(tc, test_dkms_log_kernel_dir);
+	tcase_add_test(tc, test_dkms_log_build_dir_32);
+	tcase_add_test(tc, test_dkms_log_other_kernel);
+	tcase_add_test(tc, test_make_log_kernel);
 	tcase_add_test(tc, test_dkms_not_built);
+	tcase_add_test(tc, test_dkms_cut_short);
 	tcase_add_test(tc, test_not_installed);
 	tcase_add_test(tc, test_signature);
 	tcase_add_test(tc, test_version);
-	tcase_add_test(tc, test_permission_root_only);
+	tcase_add_test(tc, test_permission);
+	tcase_add_test(tc, test_permission_in_group);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -62,11 +62,11 @@ CIPC_TT_HDRS := $(CIPC_TT_DIR)/run.h $(TOP)/tools/tools-common.h \
 # with the sanitizers); objects of tests/tools/X.c and tools/X.c go to one
 # directory per variant.
 CIPC_TT_UNIT_NAMES := test_unit.o test_diagnose.o run.o tools-common.o \
-	json.o diagnose.o
+	json.o diagnose.o diagnose-access.o
 CIPC_TT_UNIT_OBJS := $(addprefix $(CIPC_TT_OUT)/unit/,$(CIPC_TT_UNIT_NAMES))
 CIPC_TT_ASAN_OBJS := $(addprefix $(CIPC_TT_OUT)/asan/,$(CIPC_TT_UNIT_NAMES))
 CIPC_TT_CTL_OBJS  := $(addprefix $(CIPC_TT_OUT)/ctl-asan/,cipcctl.o \
-	tools-common.o json.o diagnose.o)
+	tools-common.o json.o diagnose.o diagnose-access.o)
 # The VM suite also links the helpers shared with the other VM suites
 # (tests/common/vmutil.c).
 CIPC_TT_VM_OBJS   := $(addprefix $(CIPC_TT_OUT)/vm/,test_cipcctl_vm.o run.o \
