@@ -36,7 +36,7 @@
 #include "tools-common.h"
 
 #ifndef CIPCCTL_VERSION
-#define CIPCCTL_VERSION		"0.1.0"	/* set by tools.mk */
+#error "CIPCCTL_VERSION is not defined (tools.mk sets it from VERSION)"
 #endif
 
 #define MODULE_NAME		"cipc"
