@@ -43,7 +43,7 @@ DEPS := $(BUILD_DEPS) check sparse kmod valgrind \
 
 .PHONY: all help userspace tests module module-% check check-host lint demo \
 	deps install uninstall dkms-install dkms-uninstall dkms-source \
-	check-fresh check-packages clean distclean
+	check-fresh check-packages check-install clean distclean
 
 # Every compile rule has the deps stamp as an order-only prerequisite
 # (CIPC_DEPS_STAMP): nothing is compiled before the packages are there.
@@ -107,6 +107,7 @@ lint: $(BUILD)/.deps
 	shellcheck $(filter-out %.mk,$(wildcard $(TOP)/scripts/*)) $(TOP)/tests/check $(TOP)/tests/vm/kernel \
 		$(TOP)/tests/vm/run $(TOP)/tests/vm/guest $(TOP)/tests/vm/guest-check \
 		$(TOP)/tests/udev/udev-rule-test $(TOP)/tests/fresh/run \
+		$(TOP)/tests/install/check \
 		$(TOP)/.ci/run $(TOP)/debian/cipc-dkms.postinst $(TOP)/debian/cipc-dkms.postrm
 	shellcheck -x $(TOP)/tests/packages/run $(TOP)/tests/packages/boot-check
 	shellcheck -s bash $(TOP)/tools/cipcctl.bash-completion
@@ -116,7 +117,12 @@ lint: $(BUILD)/.deps
 check: $(BUILD)/.deps lint userspace check-host
 	$(TOP)/tests/check $(FLAVOURS)
 
-check-host: check-lib-host check-tools-host
+check-host: check-lib-host check-tools-host check-install
+
+# make install/uninstall and dkms-source into a staging directory, and a
+# program built against the staged libcipc (tests/install/check).
+check-install: all check-lib-host check-tools-host
+	$(TOP)/tests/install/check
 
 # README's first command on a fresh machine: a debootstrap'd Debian 12 with
 # only git, make and sudo, a clone of the committed HEAD, `make demo` as a
