@@ -1523,6 +1523,31 @@ static struct kmod_module *kmod_cipc(struct kmod_ctx *ctx)
 	return mod;
 }
 
+/*
+ * The modinfo field KEY of mod into buf: 0, 1 if the module has no such
+ * field, or a negative errno if its modinfo cannot be read.
+ */
+static int modinfo_value(struct kmod_module *mod, const char *key,
+			 char *buf, size_t size)
+{
+	struct kmod_list *info = NULL, *l;
+	int err, ret = 1;
+
+	err = kmod_module_get_info(mod, &info);
+	if (err < 0)
+		return err;
+	kmod_list_foreach(l, info) {
+		const char *v = kmod_module_info_get_value(l);
+
+		if (v && strcmp(kmod_module_info_get_key(l), key) == 0) {
+			snprintf(buf, size, "%s", v);
+			ret = 0;
+		}
+	}
+	kmod_module_info_free_list(info);
+	return ret;
+}
+
 /* Path of cipc installed for the running kernel, "built in", or NULL. */
 static const char *installed_path(struct kmod_ctx *ctx, char *buf,
 				  size_t size)
@@ -1547,7 +1572,6 @@ static const char *installed_path(struct kmod_ctx *ctx, char *buf,
 static const char *installed_version(struct kmod_ctx *ctx, char *buf,
 				     size_t size)
 {
-	struct kmod_list *info = NULL, *l;
 	struct kmod_module *mod = NULL;
 	const char *found = NULL;
 	int err;
@@ -1556,18 +1580,8 @@ static const char *installed_version(struct kmod_ctx *ctx, char *buf,
 	if (err < 0 || !mod)
 		return NULL;
 	if (kmod_module_get_path(mod) &&
-	    kmod_module_get_info(mod, &info) >= 0) {
-		kmod_list_foreach(l, info) {
-			const char *v = kmod_module_info_get_value(l);
-
-			if (strcmp(kmod_module_info_get_key(l), "version") ||
-			    !v)
-				continue;
-			snprintf(buf, size, "%s", v);
-			found = buf;
-		}
-		kmod_module_info_free_list(info);
-	}
+	    modinfo_value(mod, "version", buf, size) == 0)
+		found = buf;
 	kmod_module_unref(mod);
 	return found;
 }
@@ -1725,25 +1739,20 @@ static int cmd_load(int argc, char **argv)
 		die("cipc is already loaded");
 
 	if (file) {
-		struct kmod_list *modinfo = NULL, *l;
-		const char *name = NULL;
+		char name[64];
 
 		err = kmod_module_new_from_path(ctx, file, &mod);
 		if (err < 0)
 			die("%s: %s", file, errno_text(-err, e, sizeof(e)));
-		err = kmod_module_get_info(mod, &modinfo);
+		err = modinfo_value(mod, "name", name, sizeof(name));
 		if (err < 0)
 			die("%s: not a kernel module (%s)", file,
 			    errno_text(-err, e, sizeof(e)));
-		kmod_list_foreach(l, modinfo) {
-			if (strcmp(kmod_module_info_get_key(l), "name") == 0)
-				name = kmod_module_info_get_value(l);
-		}
-		if (!name)
-			name = kmod_module_get_name(mod);
+		if (err > 0)
+			snprintf(name, sizeof(name), "%s",
+				 kmod_module_get_name(mod));
 		if (strcmp(name, MODULE_NAME) != 0)
 			die("%s: not the cipc module (it is '%s')", file, name);
-		kmod_module_info_free_list(modinfo);
 		/*
 		 * libkmod names a module after its file: any other name would
 		 * make modprobe.d options, blacklist and FAIL_ON_LOADED apply
