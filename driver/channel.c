@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The cipc channel: one struct completion, a message, a mode and counters.
+ * The cipc channel: one struct completion, a queue of messages, a mode and
+ * counters. Waiting is in wait.c, the queue in queue.c.
  *
- * The completion is driven only through the kernel's completion API. Two of
- * its traps are closed here:
+ * The completion is driven only through the kernel's completion API. Its
+ * traps are closed here and in wait.c:
  *
  * 1. reinit_completion() stores done = 0 without the completion's lock and
  *    without regard for waiters. A waiter released by complete_all() (or by
@@ -12,56 +13,73 @@
  *    yet consumed it decrements 0 into UINT_MAX, a spurious complete_all().
  *    cipc_reinit() therefore resets only when no released waiter is inside
  *    the wait: it holds new waiters at a gate, waits until every waiter inside
- *    has left or none can pass (done == 0), and resets under ch->lock, which
- *    every complete(), complete_all() and try_wait_for_completion() of the
- *    channel also holds.
+ *    has left or none can pass (done == 0 and no count taken but not yet
+ *    matched with its message), and resets under ch->lock, which every
+ *    complete(), complete_all() and try_wait_for_completion() of the channel
+ *    also holds. Files that are not blocked in a wait when a reinit follows
+ *    a complete_all() (pollers, O_NONBLOCK readers, O_ASYNC owners) have
+ *    their latch instead (wait.c).
  *
  * 2. complete() on done == UINT_MAX - 1 makes done == UINT_MAX, which the API
  *    reads as complete_all(): cipc_signal() refuses that step (-EOVERFLOW).
  *
+ * 3. The count carries no data: each complete() queues its own item, and
+ *    the wait that takes a count takes the oldest item (queue.c), so a
+ *    message goes to exactly one waiter, in order.
+ *
  * Locking: ch->lock is a spinlock_t, never held across anything that may
- * sleep or fault; messages cross it through a buffer of the caller's (see
- * fops.c). The completion's own raw lock nests inside it, and so do the
- * locks of kill_fasync(), so that signals follow the order of events.
- * kill_fasync() only tests a pointer unless a file of the channel has
- * O_ASYNC; then it signals the owner, a whole process group if the owner
- * is one (the owner's choice: that lengthens the hold of the lock). On PREEMPT_RT
- * ch->lock becomes a priority-inheriting lock, so a memcpy of a message
- * under it does not add to the latency of the system. Signalling and
- * waiting allocate nothing; poll waiters are woken only when there are any
- * (wq_has_sleeper()).
+ * sleep or fault; messages cross it in slots of the channel's pool, copied
+ * from and to user space outside it. The completion's own raw lock nests
+ * inside it. O_ASYNC signals are sent after ch->lock is dropped, under
+ * ch->fasync_lock, which only signallers and removal take, and only when a
+ * file has O_ASYNC: a process-group owner lengthens the signaller's call,
+ * nobody else's. On PREEMPT_RT ch->lock becomes a priority-inheriting lock.
+ * Signalling and waiting allocate nothing; poll waiters are woken only when
+ * there are any (wq_has_sleeper()).
  */
 #include <linux/jiffies.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/uaccess.h>
 
 #include "cipc.h"
 #include "cipc_trace.h"
 
 /**
  * cipc_channel_alloc() - allocate a channel
- * @msg_max: largest message in bytes
+ * @msg_max:     largest message in bytes
+ * @queue_depth: most messages queued
+ * @max_waiters: most tasks blocked at once
  *
  * The registry sets its index and id before publishing it.
  *
  * Return: the channel with one reference, or NULL without memory.
  */
-struct cipc_channel *cipc_channel_alloc(u32 msg_max)
+struct cipc_channel *cipc_channel_alloc(u32 msg_max, u32 queue_depth,
+					u32 max_waiters)
 {
 	struct cipc_channel *ch;
 
-	ch = kzalloc(struct_size(ch, msg, msg_max), GFP_KERNEL);
+	ch = kzalloc(sizeof(*ch), GFP_KERNEL);
 	if (!ch)
 		return NULL;
+	if (cipc_queue_init(&ch->queue, queue_depth, msg_max)) {
+		kfree(ch);
+		return NULL;
+	}
 
 	kref_init(&ch->ref);
 	ch->msg_max = msg_max;
+	ch->max_waiters = max_waiters;
 	spin_lock_init(&ch->lock);
+	spin_lock_init(&ch->fasync_lock);
 	init_completion(&ch->done);
+	INIT_LIST_HEAD(&ch->waiters);
 	mutex_init(&ch->reinit_lock);
 	init_waitqueue_head(&ch->wq);
 	ch->mode = CIPC_MODE_ONE;
+	ch->all_slot = CIPC_SLOT_NONE;
 	return ch;
 }
 
@@ -71,6 +89,7 @@ static void cipc_channel_free(struct kref *ref)
 
 	trace_cipc_channel_free(ch);
 	mutex_destroy(&ch->reinit_lock);
+	cipc_queue_free(&ch->queue);
 	kfree(ch);
 }
 
@@ -83,34 +102,53 @@ void cipc_channel_put(struct cipc_channel *ch)
 	kref_put(&ch->ref, cipc_channel_free);
 }
 
-/* Wakes poll waiters, a draining reinit and held waiters, if there are any. */
-static void cipc_wake(struct cipc_channel *ch)
+/**
+ * cipc_wake() - wake poll waiters, a draining reinit and held waiters
+ * @ch: the channel
+ *
+ * Only if there are any: wq_has_sleeper() is a full barrier before looking
+ * at the queue; it pairs with the barrier after poll_wait() in cipc_poll()
+ * and with the one in prepare_to_wait() of the wait_event_*() callers.
+ */
+void cipc_wake(struct cipc_channel *ch)
 {
-	/*
-	 * wq_has_sleeper() is a full barrier before looking at the queue; it
-	 * pairs with the barrier after poll_wait() in cipc_poll() and with the
-	 * one in prepare_to_wait() of the wait_event_*() callers.
-	 */
 	if (wq_has_sleeper(&ch->wq))
 		wake_up_all(&ch->wq);
+}
+
+/*
+ * Signals the O_ASYNC files. ch->fasync_lock orders the POLL_IN of every
+ * signal before the POLL_HUP of the removal: a signal that takes it after
+ * the removal did sees dead and sends nothing.
+ */
+static void cipc_notify(struct cipc_channel *ch, int band)
+{
+	/* The removal always looks under the lock, see cipc_fasync(). */
+	if (band == POLL_IN && !READ_ONCE(ch->fasync))
+		return;
+	spin_lock(&ch->fasync_lock);
+	if (band == POLL_HUP || !READ_ONCE(ch->dead))
+		kill_fasync(&ch->fasync, SIGIO, band);
+	spin_unlock(&ch->fasync_lock);
 }
 
 /**
  * cipc_channel_kill() - end the channel's service
  * @ch: the channel
  *
- * Every blocked waiter returns -ENODEV, and so does every later operation;
- * files with O_ASYNC get a last signal, with POLL_HUP.
+ * Every blocked waiter that no signal released returns -ENODEV, and so
+ * does every later operation; files with O_ASYNC get a last signal, with
+ * POLL_HUP. The completion is left as it is: a waiter that took a count
+ * before the removal keeps it (wait.c).
  */
 void cipc_channel_kill(struct cipc_channel *ch)
 {
 	spin_lock(&ch->lock);
 	WRITE_ONCE(ch->dead, true);
-	complete_all(&ch->done);
-	/* Under the lock: after every POLL_IN, the last signal. */
-	kill_fasync(&ch->fasync, SIGIO, POLL_HUP);
+	cipc_kick_waiters(ch);
 	spin_unlock(&ch->lock);
 	cipc_wake(ch);
+	cipc_notify(ch, POLL_HUP);
 }
 
 /**
@@ -118,13 +156,13 @@ void cipc_channel_kill(struct cipc_channel *ch)
  * @ch: the channel
  *
  * The completion API has no accessor for its count. Every change of it goes
- * through the API calls of this file; waiters lower it without ch->lock,
+ * through the API calls of this driver; waiters lower it without ch->lock,
  * everything else raises or resets it under ch->lock. Read under ch->lock,
  * the value is therefore an upper bound, which is what the overflow check of
  * cipc_signal() needs; elsewhere it is a snapshot.
  *
  * Return: 0 (a wait would block), the number of waits that can pass, or
- * CIPC_DONE_ALL after complete_all().
+ * UINT_MAX after complete_all().
  */
 u32 cipc_count(struct cipc_channel *ch)
 {
@@ -142,198 +180,130 @@ unsigned int cipc_waiters(const struct cipc_channel *ch)
 	return READ_ONCE(ch->inflight) + READ_ONCE(ch->held);
 }
 
-/**
- * cipc_ready() - whether a wait would pass without blocking
- * @ch: the channel
- *
- * Return: true when the completion is done and no reinit is in progress.
- */
-bool cipc_ready(struct cipc_channel *ch)
+/* Reserves a slot and fills it from user space; no lock held on return. */
+static int cipc_slot_fill(struct cipc_channel *ch, bool all,
+			  const void __user *umsg, u32 len, u16 *slotp)
 {
-	return !READ_ONCE(ch->dead) && !READ_ONCE(ch->draining) &&
-	       completion_done(&ch->done);
+	struct cipc_queue *q = &ch->queue;
+	u16 slot;
+
+	spin_lock(&ch->lock);
+	if (!all && cipc_queue_full(q))
+		slot = CIPC_SLOT_NONE;
+	else
+		slot = cipc_slot_get(q);
+	if (slot == CIPC_SLOT_NONE)
+		cipc_stat_inc(ch, CIPC_STAT_FULL);
+	spin_unlock(&ch->lock);
+	if (slot == CIPC_SLOT_NONE)
+		return -EAGAIN;
+
+	/* The slot is this caller's alone until it is queued. */
+	if (copy_from_user(cipc_slot(q, slot)->data, umsg, len)) {
+		spin_lock(&ch->lock);
+		cipc_slot_put(q, slot);
+		spin_unlock(&ch->lock);
+		return -EFAULT;
+	}
+	cipc_slot(q, slot)->len = len;
+	*slotp = slot;
+	return 0;
+}
+
+/* complete_all() with its message; ch->lock held. */
+static void cipc_signal_all(struct cipc_channel *ch, u16 slot, bool has_msg,
+			    u64 seq)
+	__must_hold(&ch->lock)
+{
+	cipc_slot_put(&ch->queue, ch->all_slot);
+	ch->all_slot = slot;
+	ch->all_msg = has_msg;
+	ch->all_gen = ch->generation;
+	WRITE_ONCE(ch->all_seq, seq);
+	WRITE_ONCE(ch->all, true);
+	complete_all(&ch->done);
 }
 
 /**
- * cipc_signal() - store a message and complete the channel
+ * cipc_signal() - complete the channel, with or without a message
  * @ch:      the channel
  * @how:     complete(), complete_all(), or what the channel's mode says
- * @msg:     the message, kernel memory
- * @len:     its length, at most ch->msg_max
- * @set_msg: false keeps the current message and ignores @msg and @len
+ * @umsg:    the message in user memory (with @has_msg)
+ * @len:     its length (0 without @has_msg)
+ * @has_msg: whether the signal carries a message, possibly empty
+ * @seq:     out: the signal's sequence number
  *
- * Never sleeps. Files with O_ASYNC are signalled (POLL_IN).
+ * Never sleeps on the channel; faults in the message before taking any
+ * lock. Files with O_ASYNC are signalled (POLL_IN).
  *
- * Return: 0; -EOVERFLOW if complete() would make the count CIPC_DONE_ALL;
+ * Return: 0; -EMSGSIZE above msg_max; -EAGAIN if the message queue is
+ * full; -EOVERFLOW if complete() would make the count UINT_MAX; -EFAULT;
  * -ENODEV if the channel is gone. Nothing changes on error.
  */
 int cipc_signal(struct cipc_channel *ch, enum cipc_how how,
-		const u8 *msg, u32 len, bool set_msg)
+		const void __user *umsg, u32 len, bool has_msg, u64 *seq)
 {
+	u16 slot = CIPC_SLOT_NONE;
 	bool all;
 	int ret = 0;
 
-	spin_lock(&ch->lock);
-	all = how == CIPC_HOW_MODE ? ch->mode == CIPC_MODE_ALL :
+	if (len > ch->msg_max)
+		return -EMSGSIZE;
+	all = how == CIPC_HOW_MODE ? READ_ONCE(ch->mode) == CIPC_MODE_ALL :
 				     how == CIPC_HOW_ALL;
+again:
+	/* complete() in the "all" state discards its message: no slot. */
+	if (has_msg && len && (all || !READ_ONCE(ch->all))) {
+		ret = cipc_slot_fill(ch, all, umsg, len, &slot);
+		if (ret)
+			return ret;
+	}
+
+	spin_lock(&ch->lock);
+	if (has_msg && len && slot == CIPC_SLOT_NONE && !all && !ch->all &&
+	    !ch->dead) {
+		/* A reinit ended the "all" state meanwhile. */
+		spin_unlock(&ch->lock);
+		goto again;
+	}
 	if (ch->dead) {
 		ret = -ENODEV;
-	} else if (!all && cipc_count(ch) == CIPC_DONE_ALL - 1) {
+	} else if (all) {
+		*seq = ++ch->seq;
+		cipc_signal_all(ch, slot, has_msg, *seq);
+		slot = CIPC_SLOT_NONE;
+	} else if (ch->all) {
+		/* Every wait passes anyway: nothing to count or deliver. */
+		*seq = ++ch->seq;
+		cipc_stat_inc(ch, CIPC_STAT_DISCARDED);
+		len = 0;
+	} else if (cipc_count(ch) == UINT_MAX - 1 ||
+		   ch->queue.items >= UINT_MAX - 1) {
+		/* The queue counts the items of counts taken, too. */
 		ret = -EOVERFLOW;
+	} else if (has_msg && cipc_queue_full(&ch->queue)) {
+		cipc_stat_inc(ch, CIPC_STAT_FULL);
+		ret = -EAGAIN;
 	} else {
-		if (set_msg) {
-			memcpy(ch->msg, msg, len);
-			WRITE_ONCE(ch->msg_len, len);
-			cipc_stat_add(ch, CIPC_STAT_BYTES_IN, len);
-		}
-		if (all)
-			complete_all(&ch->done);
-		else
-			complete(&ch->done);
+		*seq = ++ch->seq;
+		cipc_queue_push(&ch->queue, slot, has_msg, *seq);
+		slot = CIPC_SLOT_NONE;
+		complete(&ch->done);
+	}
+	if (!ret) {
+		cipc_stat_add(ch, CIPC_STAT_BYTES_IN, len);
 		cipc_stat_inc(ch, all ? CIPC_STAT_COMPLETE_ALL :
 					CIPC_STAT_COMPLETE);
 		trace_cipc_signal(ch, all ? CIPC_TRACE_COMPLETE_ALL :
-					    CIPC_TRACE_COMPLETE);
-		/*
-		 * Only with O_ASYNC files does this do more than test a
-		 * pointer; under the lock, so that it is ordered with the
-		 * POLL_HUP of cipc_channel_kill().
-		 */
-		kill_fasync(&ch->fasync, SIGIO, POLL_IN);
+					    CIPC_TRACE_COMPLETE, *seq, len);
 	}
+	cipc_slot_put(&ch->queue, slot);
 	spin_unlock(&ch->lock);
 
-	if (!ret)
-		cipc_wake(ch);
-	return ret;
-}
-
-static bool cipc_admitted(struct cipc_channel *ch, unsigned int seq)
-{
-	return READ_ONCE(ch->gate_seq) != seq || READ_ONCE(ch->dead);
-}
-
-/*
- * Admits a blocking waiter: counts it in ch->inflight, the waiters a reinit
- * drains. While a reinit drains, a new waiter is held back in ch->held
- * instead (it is ordered after that reinit); the reinit, when it ends, moves
- * every held waiter into ch->inflight at once and bumps ch->gate_seq, so
- * that a following reinit drains them too even if they have not run yet.
- *
- * Called and returns with ch->lock held. Returns the timeout left, 0 when it
- * expired, or -ERESTARTSYS; *admitted tells whether the waiter is counted in
- * ch->inflight (then the caller must go through the end of the wait, even
- * with no timeout left).
- */
-static long cipc_admit(struct cipc_channel *ch, long timeout, bool *admitted)
-	__must_hold(&ch->lock)
-{
-	unsigned int seq = ch->gate_seq;
-
-	*admitted = true;
-	if (!ch->draining) {
-		WRITE_ONCE(ch->inflight, ch->inflight + 1);
-		return timeout;
-	}
-
-	WRITE_ONCE(ch->held, ch->held + 1);
-	spin_unlock(&ch->lock);
-	timeout = wait_event_interruptible_timeout(ch->wq,
-						   cipc_admitted(ch, seq),
-						   timeout);
-	spin_lock(&ch->lock);
-	if (ch->gate_seq == seq) {
-		WRITE_ONCE(ch->held, ch->held - 1);
-		*admitted = false;
-	}
-	return timeout;
-}
-
-/* Counts how a wait ended; ch->lock held, see cipc_stats_reset(). */
-static void cipc_wait_ended(struct cipc_channel *ch, int ret)
-	__must_hold(&ch->lock)
-{
-	switch (ret) {
-	case 0:
-		cipc_stat_inc(ch, CIPC_STAT_WOKEN);
-		break;
-	case -ETIMEDOUT:
-		cipc_stat_inc(ch, CIPC_STAT_TIMEOUT);
-		break;
-	case -EAGAIN:
-		cipc_stat_inc(ch, CIPC_STAT_AGAIN);
-		break;
-	case -ERESTARTSYS:
-		cipc_stat_inc(ch, CIPC_STAT_INTERRUPTED);
-		break;
-	}
-}
-
-/**
- * cipc_wait() - wait for the channel to be completed
- * @ch:       the channel
- * @timeout:  in jiffies: 0 tries once, MAX_SCHEDULE_TIMEOUT waits forever
- * @nonblock: with @timeout 0, fail with -EAGAIN rather than -ETIMEDOUT
- * @rcv:      where to put the message (@rcv->buf may be NULL) and the
- *            generation; filled in when the wait passed
- *
- * The wait is interruptible: a signal ends it. It allocates nothing.
- *
- * Return: 0 when completed (one count consumed unless complete_all() was
- * called), -ETIMEDOUT, -EAGAIN, -ERESTARTSYS on a signal, -ENODEV if the
- * channel is gone.
- */
-int cipc_wait(struct cipc_channel *ch, long timeout, bool nonblock,
-	      struct cipc_rcv *rcv)
-{
-	bool admitted, wake = false;
-	long left;
-	int ret;
-
-	spin_lock(&ch->lock);
-	cipc_stat_inc(ch, CIPC_STAT_WAIT);
-	trace_cipc_wait_start(ch, timeout, nonblock);
-	if (!timeout) {
-		/* A reinit in progress is ordered before this try. */
-		if (!ch->draining && try_wait_for_completion(&ch->done))
-			ret = 0;
-		else
-			ret = nonblock ? -EAGAIN : -ETIMEDOUT;
-		goto out;
-	}
-
-	left = cipc_admit(ch, timeout, &admitted);
-	if (!admitted) {
-		ret = left < 0 ? left : -ETIMEDOUT;
-		goto out;
-	}
-	spin_unlock(&ch->lock);
-
-	if (left == MAX_SCHEDULE_TIMEOUT)
-		left = wait_for_completion_interruptible(&ch->done) ?: 1;
-	else if (left > 0)
-		left = wait_for_completion_interruptible_timeout(&ch->done, left);
-	ret = left > 0 ? 0 : left ? left : -ETIMEDOUT;
-
-	spin_lock(&ch->lock);
-	WRITE_ONCE(ch->inflight, ch->inflight - 1);
-	wake = ch->draining;
-out:
-	if (ch->dead)
-		ret = -ENODEV;
-	else
-		cipc_wait_ended(ch, ret);
-	trace_cipc_wait_end(ch, ret);
 	if (!ret) {
-		rcv->generation = ch->generation;
-		rcv->len = ch->msg_len;
-		if (rcv->buf)
-			memcpy(rcv->buf, ch->msg, min(rcv->len, rcv->size));
-	}
-	spin_unlock(&ch->lock);
-
-	if (wake)
 		cipc_wake(ch);
+		cipc_notify(ch, POLL_IN);
+	}
 	return ret;
 }
 
@@ -341,11 +311,24 @@ out:
 static bool cipc_drained(struct cipc_channel *ch)
 {
 	return READ_ONCE(ch->dead) || !READ_ONCE(ch->inflight) ||
-	       !completion_done(&ch->done);
+	       (!completion_done(&ch->done) && !READ_ONCE(ch->queue.items));
+}
+
+/*
+ * Whether a waiter inside may still pass or has taken a count without its
+ * item: with done == 0 no waiter can pass, and every item left belongs to a
+ * waiter that took its count and has yet to take the item (ch->lock held,
+ * so no complete() adds one meanwhile).
+ */
+static bool cipc_released_inside(struct cipc_channel *ch)
+	__must_hold(&ch->lock)
+{
+	return ch->inflight &&
+	       (completion_done(&ch->done) || ch->queue.items);
 }
 
 /**
- * cipc_reinit() - reset the completion, clear the message, next generation
+ * cipc_reinit() - reset the completion, discard the queue, next generation
  * @ch: the channel
  *
  * Waiters released by an earlier complete() or complete_all() leave the wait
@@ -368,7 +351,7 @@ int cipc_reinit(struct cipc_channel *ch)
 
 	spin_lock(&ch->lock);
 	WRITE_ONCE(ch->draining, true);
-	while (!ch->dead && ch->inflight && completion_done(&ch->done)) {
+	while (!ch->dead && cipc_released_inside(ch)) {
 		spin_unlock(&ch->lock);
 		ret = wait_event_killable(ch->wq, cipc_drained(ch));
 		spin_lock(&ch->lock);
@@ -379,10 +362,12 @@ int cipc_reinit(struct cipc_channel *ch)
 		ret = -ENODEV;
 	if (!ret) {
 		reinit_completion(&ch->done);
+		WRITE_ONCE(ch->all, false);
+		cipc_stat_add(ch, CIPC_STAT_DISCARDED,
+			      cipc_queue_clear(&ch->queue));
 		ch->generation++;
-		WRITE_ONCE(ch->msg_len, 0);
 		cipc_stat_inc(ch, CIPC_STAT_REINIT);
-		trace_cipc_signal(ch, CIPC_TRACE_REINIT);
+		trace_cipc_signal(ch, CIPC_TRACE_REINIT, ch->seq, 0);
 	}
 	/* The held waiters are ordered after this reinit: admit them all. */
 	WRITE_ONCE(ch->inflight, ch->inflight + ch->held);
@@ -431,13 +416,23 @@ void cipc_info(struct cipc_channel *ch, struct cipc_info *info)
 	info->id = ch->id;
 	info->index = ch->index;
 	info->msg_max = ch->msg_max;
-	info->waiters = cipc_waiters(ch);
+	info->max_waiters = ch->max_waiters;
+	info->queue_depth = ch->queue.depth;
 
 	spin_lock(&ch->lock);
+	info->waiters = cipc_waiters(ch);
 	info->mode = ch->mode;
-	info->count = cipc_count(ch);
+	if (ch->all)
+		info->flags |= CIPC_INFO_ALL;
+	else
+		info->count = cipc_count(ch);
+	info->queued = ch->queue.len;
 	info->generation = ch->generation;
-	info->msg_len = ch->msg_len;
+	info->seq = ch->seq;
+	if (ch->queue.items || !ch->all)
+		info->msg_len = cipc_queue_head_len(&ch->queue);
+	else if (ch->all_slot != CIPC_SLOT_NONE)
+		info->msg_len = cipc_slot(&ch->queue, ch->all_slot)->len;
 	spin_unlock(&ch->lock);
 }
 
@@ -459,6 +454,9 @@ void cipc_stats_read(struct cipc_channel *ch, struct cipc_stats *st)
 	st->again = atomic64_read(&ch->stats[CIPC_STAT_AGAIN]);
 	st->bytes_in = atomic64_read(&ch->stats[CIPC_STAT_BYTES_IN]);
 	st->bytes_out = atomic64_read(&ch->stats[CIPC_STAT_BYTES_OUT]);
+	st->full = atomic64_read(&ch->stats[CIPC_STAT_FULL]);
+	st->discarded = atomic64_read(&ch->stats[CIPC_STAT_DISCARDED]);
+	st->refused = atomic64_read(&ch->stats[CIPC_STAT_REFUSED]);
 }
 
 /**

@@ -6,10 +6,12 @@
  * ABI. pid is the calling task's, as the initial pid namespace sees it.
  *
  *   cipc_signal          complete, complete_all or reinit done, with the
- *                        count and generation after it
+ *                        count, the all state and generation after it, the
+ *                        signal's sequence number and message length (0
+ *                        for a reinit)
  *   cipc_wait_start      a wait begins (timeout_ms -1: forever, 0: a try,
- *                        else the timeout as the driver waits it: rounded
- *                        up to jiffies, plus one)
+ *                        else the time left to the deadline, rounded up to
+ *                        whole milliseconds)
  *   cipc_wait_end        it ends: result 0 or a negative errno (-512 is
  *                        -ERESTARTSYS: interrupted by a signal)
  *   cipc_channel_add     a channel was added
@@ -20,7 +22,6 @@
 #ifndef CIPC_TRACE_HELPERS_H
 #define CIPC_TRACE_HELPERS_H
 
-#include <linux/jiffies.h>
 #include <linux/sched.h>
 
 #include "cipc.h"
@@ -29,17 +30,6 @@
 #define CIPC_TRACE_COMPLETE	0
 #define CIPC_TRACE_COMPLETE_ALL	1
 #define CIPC_TRACE_REINIT	2
-
-/*
- * A wait's timeout, in jiffies, in milliseconds as cipc_wait_start shows
- * it: -1 for forever. In 64 bits: jiffies_to_msecs() wraps after 49 days.
- */
-static inline s64 cipc_trace_ms(long timeout)
-{
-	if (timeout == MAX_SCHEDULE_TIMEOUT)
-		return -1;
-	return jiffies64_to_msecs(timeout);
-}
 
 #endif /* CIPC_TRACE_HELPERS_H */
 
@@ -52,41 +42,47 @@ static inline s64 cipc_trace_ms(long timeout)
 #include <linux/tracepoint.h>
 
 TRACE_EVENT(cipc_signal,
-	    TP_PROTO(const struct cipc_channel *ch, unsigned int op),
-	    TP_ARGS(ch, op),
+	    TP_PROTO(const struct cipc_channel *ch, unsigned int op, u64 seq,
+		     u32 msg_len),
+	    TP_ARGS(ch, op, seq, msg_len),
 	    TP_STRUCT__entry(__field(u64, id)
 			     __field(u64, generation)
+			     __field(u64, seq)
 			     __field(unsigned int, index)
 			     __field(pid_t, pid)
 			     __field(unsigned int, op)
 			     __field(u32, count)
+			     __field(bool, all)
 			     __field(u32, msg_len)),
 	    TP_fast_assign(__entry->id = ch->id;
 			   __entry->generation = ch->generation;
+			   __entry->seq = seq;
 			   __entry->index = ch->index;
 			   __entry->pid = current->pid;
 			   __entry->op = op;
-			   __entry->count = READ_ONCE(ch->done.done);
-			   __entry->msg_len = ch->msg_len;),
-	    TP_printk("id=%llu index=%u pid=%d op=%s count=%u generation=%llu msg_len=%u",
+			   __entry->all = ch->all;
+			   __entry->count = ch->all ? 0 : READ_ONCE(ch->done.done);
+			   __entry->msg_len = msg_len;),
+	    TP_printk("id=%llu index=%u pid=%d op=%s count=%u all=%d generation=%llu seq=%llu msg_len=%u",
 		      __entry->id, __entry->index, __entry->pid,
 		      __print_symbolic(__entry->op,
 				       { CIPC_TRACE_COMPLETE, "complete" },
 				       { CIPC_TRACE_COMPLETE_ALL, "complete_all" },
 				       { CIPC_TRACE_REINIT, "reinit" }),
-		      __entry->count, __entry->generation, __entry->msg_len)
+		      __entry->count, __entry->all, __entry->generation,
+		      __entry->seq, __entry->msg_len)
 );
 
 TRACE_EVENT(cipc_wait_start,
-	    TP_PROTO(const struct cipc_channel *ch, long timeout, bool nonblock),
-	    TP_ARGS(ch, timeout, nonblock),
+	    TP_PROTO(const struct cipc_channel *ch, s64 timeout_ms, bool nonblock),
+	    TP_ARGS(ch, timeout_ms, nonblock),
 	    TP_STRUCT__entry(__field(u64, id)
 			     __field(s64, timeout_ms)
 			     __field(unsigned int, index)
 			     __field(pid_t, pid)
 			     __field(bool, nonblock)),
 	    TP_fast_assign(__entry->id = ch->id;
-			   __entry->timeout_ms = cipc_trace_ms(timeout);
+			   __entry->timeout_ms = timeout_ms;
 			   __entry->index = ch->index;
 			   __entry->pid = current->pid;
 			   __entry->nonblock = nonblock;),

@@ -48,7 +48,9 @@ static int cipc_ioctl_add(struct file *file, void __user *argp)
 	if ((req.flags & ~CIPC_ADD_INDEX) || req.id || req.pad ||
 	    req.reserved[0] || req.reserved[1] ||
 	    (!(req.flags & CIPC_ADD_INDEX) && req.index) ||
-	    req.msg_max > CIPC_MSG_MAX_LIMIT)
+	    req.msg_max > CIPC_MSG_MAX_LIMIT ||
+	    req.queue_depth > CIPC_QUEUE_DEPTH_LIMIT ||
+	    req.max_waiters > CIPC_MAX_WAITERS_LIMIT)
 		return -EINVAL;
 	/* The result is written back: check that it can be, before adding. */
 	if (fault_in_safe_writeable(argp, sizeof(req)))
@@ -75,6 +77,7 @@ static int cipc_ioctl_remove(struct file *file, void __user *argp)
 	if (ret)
 		return ret;
 	if ((req.flags & ~CIPC_REMOVE_ID) || req.msg_max || req.pad ||
+	    req.queue_depth || req.max_waiters ||
 	    req.reserved[0] || req.reserved[1] ||
 	    (!(req.flags & CIPC_REMOVE_ID) && req.id))
 		return -EINVAL;

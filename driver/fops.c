@@ -1,19 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * File operations of /dev/cipcN: open, release, read, write, poll, fasync,
- * and the copying of messages between user space and a channel, shared with the
- * ioctls of ioctl.c.
+ * and the copying of messages out to user space, shared with the ioctls of
+ * ioctl.c.
  *
- * A message crosses the channel lock through a buffer of the calling
- * thread: on the stack up to CIPC_MSG_ONSTACK bytes (the default msg_max),
- * else allocated for the call, before any wait. Nothing is shared between
- * threads using one file, so none of them can hold up another.
+ * A message leaves the channel from its slot (queue.c), copied to user
+ * space with no lock held; the wait holds a reference to the slot until
+ * then. Before a wait, the caller's buffers are probed with one user
+ * access at each end (no page-table walk, nothing faulted in), so a bad
+ * buffer fails with -EFAULT before anything is taken from the channel.
  */
 #include <linux/fs.h>
-#include <linux/jiffies.h>
-#include <linux/math64.h>
 #include <linux/minmax.h>
-#include <linux/pagemap.h>
 #include <linux/poll.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
@@ -21,182 +19,163 @@
 
 #include "cipc.h"
 
-#define CIPC_MSG_ONSTACK	256
-
-struct cipc_msgbuf {
-	u8 *p;
-	u8 stack[CIPC_MSG_ONSTACK];
-};
-
-static u8 *cipc_msgbuf_get(struct cipc_msgbuf *mb, size_t size)
-{
-	if (size <= sizeof(mb->stack))
-		mb->p = mb->stack;
-	else
-		mb->p = kmalloc(size, GFP_KERNEL);
-	return mb->p;
-}
-
-static void cipc_msgbuf_put(struct cipc_msgbuf *mb)
-{
-	if (mb->p != mb->stack)
-		kfree(mb->p);
-}
-
 /**
- * cipc_user_signal() - store a message from user space and signal
- * @ch:   the channel
- * @how:  complete(), complete_all(), or as the channel's mode says
- * @umsg: the message in user memory
- * @len:  its length
+ * cipc_probe_writable() - check that a user buffer can be written
+ * @p:    the buffer
+ * @size: its size; 0 checks nothing
  *
- * Return: 0; -EMSGSIZE above msg_max, -EFAULT, -ENOMEM, or an error of
- * cipc_signal(). Nothing changes on error.
+ * Reads and writes back the first and the last byte: on memory that is
+ * mapped and writable, two plain accesses. A buffer with a hole inside
+ * still passes; the copy after the wait then fails.
+ *
+ * Return: 0 or -EFAULT.
  */
-int cipc_user_signal(struct cipc_channel *ch, enum cipc_how how,
-		     const void __user *umsg, size_t len)
+int cipc_probe_writable(void __user *p, size_t size)
 {
-	struct cipc_msgbuf mb;
-	int ret;
+	u8 __user *first = p, *last = first + size - 1;
+	u8 c;
 
-	if (len > ch->msg_max)
-		return -EMSGSIZE;
-	if (!cipc_msgbuf_get(&mb, len))
-		return -ENOMEM;
-
-	if (copy_from_user(mb.p, umsg, len))
-		ret = -EFAULT;
-	else
-		ret = cipc_signal(ch, how, mb.p, len, true);
-	cipc_msgbuf_put(&mb);
-	return ret;
+	if (!size)
+		return 0;
+	if (get_user(c, first) || put_user(c, first))
+		return -EFAULT;
+	if (last != first && (get_user(c, last) || put_user(c, last)))
+		return -EFAULT;
+	return 0;
 }
 
 /**
  * cipc_user_wait() - wait, then copy the message to user space
- * @ch:       the channel
- * @timeout:  as for cipc_wait()
+ * @cf:       the file waiting
+ * @dl:       as for cipc_wait()
  * @nonblock: as for cipc_wait()
- * @umsg:     user buffer for the message, or NULL
+ * @umsg:     user buffer for the message, or NULL for none
  * @size:     its size; a longer message is truncated
- * @rcv:      out: the message's full length and the generation
+ * @newline:  read(2): a signal without a message, or with an empty one,
+ *            reads as the one byte "\n"
+ * @it:       out: what the wait took (its slot already released)
  *
- * The buffer is checked before the wait, without writing to it, so a bad
- * pointer fails with -EFAULT and consumes nothing. Only a buffer unmapped
- * during the wait makes a wait that passed fail with -EFAULT.
+ * The buffer is probed before the wait, so a bad pointer fails with
+ * -EFAULT and takes nothing. Only a buffer unmapped during the wait, or
+ * one with a hole inside, makes a wait that passed fail with -EFAULT.
  *
- * Return: bytes copied, or a negative errno of cipc_wait(), -EFAULT,
- * -ENOMEM.
+ * Return: bytes copied, or a negative errno of cipc_wait(), -EFAULT.
  */
-ssize_t cipc_user_wait(struct cipc_channel *ch, long timeout, bool nonblock,
-		       void __user *umsg, size_t size, struct cipc_rcv *rcv)
+ssize_t cipc_user_wait(struct cipc_file *cf, const struct cipc_deadline *dl,
+		       bool nonblock, void __user *umsg, size_t size,
+		       bool newline, struct cipc_item *it)
 {
-	struct cipc_msgbuf mb;
-	u32 n;
+	struct cipc_channel *ch = cf->ch;
+	const void *src;
+	size_t n;
 	int ret;
 
 	size = umsg ? min_t(size_t, size, ch->msg_max) : 0;
-	if (size && fault_in_safe_writeable(umsg, size))
+	if (cipc_probe_writable(umsg, newline ? max_t(size_t, size, 1) : size))
 		return -EFAULT;
-	if (!cipc_msgbuf_get(&mb, size))
-		return -ENOMEM;
 
-	rcv->buf = size ? mb.p : NULL;
-	rcv->size = size;
-	ret = cipc_wait(ch, timeout, nonblock, rcv);
-	if (!ret) {
-		n = min_t(u32, rcv->len, size);
-		if (copy_to_user(umsg, mb.p, n)) {
-			ret = -EFAULT;
-		} else {
-			cipc_stat_add(ch, CIPC_STAT_BYTES_OUT, n);
-			ret = n;
-		}
+	ret = cipc_wait(cf, dl, nonblock, it);
+	if (ret)
+		return ret;
+
+	n = min_t(size_t, it->len, size);
+	src = n ? cipc_slot(&ch->queue, it->slot)->data : NULL;
+	if (!n && newline) {
+		n = 1;
+		src = "\n";
 	}
-	cipc_msgbuf_put(&mb);
+	if (n && copy_to_user(umsg, src, n)) {
+		ret = -EFAULT;
+	} else {
+		cipc_stat_add(ch, CIPC_STAT_BYTES_OUT, n);
+		ret = n;
+	}
+	cipc_item_put(ch, it);
 	return ret;
-}
-
-/**
- * cipc_timeout() - a relative timeout in nanoseconds as the waits take it
- * @ns: nanoseconds, or CIPC_TIMEOUT_FOREVER
- *
- * Rounds up to whole jiffies and adds one, because the first jiffy of a
- * sleep may be partial: the wait lasts at least @ns.
- *
- * Return: jiffies; 0 for 0; MAX_SCHEDULE_TIMEOUT for forever.
- */
-long cipc_timeout(u64 ns)
-{
-	u32 rem;
-	u64 j;
-
-	if (ns == CIPC_TIMEOUT_FOREVER)
-		return MAX_SCHEDULE_TIMEOUT;
-	if (!ns)
-		return 0;
-	j = div_u64_rem(ns, TICK_NSEC, &rem);
-	j += !!rem + 1;
-	return min_t(u64, j, MAX_SCHEDULE_TIMEOUT - 1);
 }
 
 static int cipc_open(struct inode *inode, struct file *file)
 {
 	struct cipc_channel *ch;
+	struct cipc_file *cf;
 
+	cf = kzalloc(sizeof(*cf), GFP_KERNEL);
+	if (!cf)
+		return -ENOMEM;
 	ch = cipc_channel_lookup(iminor(inode));
-	if (!ch)
+	if (!ch) {
+		kfree(cf);
 		return -ENODEV;
-	file->private_data = ch;
+	}
+	cf->ch = ch;
+	/* The latch starts now: complete_all()s before the open are past. */
+	spin_lock(&ch->lock);
+	cf->seen = ch->all_seq;
+	spin_unlock(&ch->lock);
+	file->private_data = cf;
 	return stream_open(inode, file);
 }
 
 static int cipc_release(struct inode *inode, struct file *file)
 {
-	cipc_channel_put(file->private_data);
+	struct cipc_file *cf = file->private_data;
+
+	cipc_channel_put(cf->ch);
+	kfree(cf);
 	return 0;
 }
 
 /*
- * Waits, then returns the message current when the wait ended, truncated to
- * the caller's buffer. O_NONBLOCK: -EAGAIN instead of blocking. A signal
- * ends the wait (-ERESTARTSYS: restarted under SA_RESTART, which is right
- * for a wait without a timeout).
+ * Waits, then returns the message of the signal that released the wait,
+ * truncated to the caller's buffer, or "\n" for none: never 0. O_NONBLOCK:
+ * -EAGAIN instead of blocking. A signal ends the wait (-ERESTARTSYS:
+ * restarted under SA_RESTART, which is right for a wait without a
+ * timeout).
  */
 static ssize_t cipc_read(struct file *file, char __user *ubuf, size_t len,
 			 loff_t *ppos)
 {
-	struct cipc_channel *ch = file->private_data;
+	static const struct cipc_deadline forever = { .forever = true };
+	struct cipc_file *cf = file->private_data;
 	bool nonblock = file->f_flags & O_NONBLOCK;
-	struct cipc_rcv rcv;
+	struct cipc_item it;
 
-	if (READ_ONCE(ch->dead))
+	if (READ_ONCE(cf->ch->dead))
 		return -ENODEV;
-	return cipc_user_wait(ch,
-			      nonblock ? 0 : MAX_SCHEDULE_TIMEOUT, nonblock,
-			      ubuf, len, &rcv);
+	if (!len)
+		return -EINVAL;
+	if (!ubuf)
+		return -EFAULT;
+	return cipc_user_wait(cf, nonblock ? NULL : &forever, nonblock,
+			      ubuf, len, true, &it);
 }
 
 /*
- * Stores the message and signals as the channel's mode says. Never blocks
- * on the channel. -EMSGSIZE above msg_max; nothing changes on any error.
+ * A signal with the message, as the channel's mode says. Never blocks on
+ * the channel. -EMSGSIZE above msg_max, -EAGAIN if the queue is full;
+ * nothing changes on any error.
  */
 static ssize_t cipc_write(struct file *file, const char __user *ubuf,
 			  size_t len, loff_t *ppos)
 {
-	struct cipc_channel *ch = file->private_data;
+	struct cipc_file *cf = file->private_data;
+	struct cipc_channel *ch = cf->ch;
+	u64 seq;
 	int ret;
 
 	if (READ_ONCE(ch->dead))
 		return -ENODEV;
-	ret = cipc_user_signal(ch, CIPC_HOW_MODE, ubuf, len);
+	if (len > ch->msg_max)
+		return -EMSGSIZE;
+	ret = cipc_signal(ch, CIPC_HOW_MODE, ubuf, len, true, &seq);
 	return ret ? ret : len;
 }
 
-/* Readable when a wait would not block; always writable. */
+/* Readable when a wait of this file would not block; always writable. */
 static __poll_t cipc_poll(struct file *file, struct poll_table_struct *pt)
 {
-	struct cipc_channel *ch = file->private_data;
+	struct cipc_file *cf = file->private_data;
+	struct cipc_channel *ch = cf->ch;
 	__poll_t mask = EPOLLOUT | EPOLLWRNORM;
 
 	poll_wait(file, &ch->wq, pt);
@@ -205,7 +184,7 @@ static __poll_t cipc_poll(struct file *file, struct poll_table_struct *pt)
 
 	if (READ_ONCE(ch->dead))
 		return EPOLLERR | EPOLLHUP;
-	if (cipc_ready(ch))
+	if (cipc_poll_ready(cf))
 		mask |= EPOLLIN | EPOLLRDNORM;
 	return mask;
 }
@@ -217,7 +196,8 @@ static __poll_t cipc_poll(struct file *file, struct poll_table_struct *pt)
  */
 static int cipc_fasync(int fd, struct file *file, int on)
 {
-	struct cipc_channel *ch = file->private_data;
+	struct cipc_file *cf = file->private_data;
+	struct cipc_channel *ch = cf->ch;
 	bool dead;
 	int ret;
 
@@ -225,12 +205,13 @@ static int cipc_fasync(int fd, struct file *file, int on)
 	if (ret < 0 || !on)
 		return ret;
 	/*
-	 * A removal that did not see the new entry set dead first, under
-	 * ch->lock: then it is seen here, and the entry goes again.
+	 * A removal that did not see the new entry set dead first, before
+	 * it took ch->fasync_lock: then it is seen here, and the entry goes
+	 * again.
 	 */
-	spin_lock(&ch->lock);
-	dead = ch->dead;
-	spin_unlock(&ch->lock);
+	spin_lock(&ch->fasync_lock);
+	dead = READ_ONCE(ch->dead);
+	spin_unlock(&ch->fasync_lock);
 	if (dead) {
 		fasync_helper(fd, file, 0, &ch->fasync);
 		return -ENODEV;

@@ -42,6 +42,18 @@ static unsigned int msg_max = 256;
 module_param(msg_max, uint, 0444);
 MODULE_PARM_DESC(msg_max, "Largest message in bytes of a new channel (1-4096, default 256)");
 
+static unsigned int queue_depth = 16;
+module_param(queue_depth, uint, 0444);
+MODULE_PARM_DESC(queue_depth, "Most messages queued on a new channel (1-1024, default 16)");
+
+/*
+ * complete_all() wakes every blocked waiter with interrupts off (the
+ * completion's raw lock): the limit bounds that time, for PREEMPT_RT.
+ */
+static unsigned int max_waiters = 256;
+module_param(max_waiters, uint, 0444);
+MODULE_PARM_DESC(max_waiters, "Most tasks blocked on a new channel at once (1-65536, default 256)");
+
 static dev_t cipc_devt;
 static struct cdev cipc_cdev;
 
@@ -128,7 +140,8 @@ static int cipc_channel_publish(struct cipc_channel *ch)
 /**
  * cipc_channel_add() - create a channel (CIPC_CTL_ADD, and at load)
  * @req: what to create, validated by the caller (see cipc_ioctl_add());
- *       filled in with the new channel's index, id and msg_max
+ *       filled in with the new channel's index, id, msg_max, queue_depth
+ *       and max_waiters
  *
  * Return: 0; -EEXIST if the index asked for is taken; -ENOSPC if it is
  * max_channels or more, or if every index is taken; -ENOMEM; -EINTR if
@@ -158,7 +171,9 @@ int cipc_channel_add(struct cipc_ctl_channel *req)
 	if (ret)
 		goto out_unlock;
 
-	ch = cipc_channel_alloc(req->msg_max ?: msg_max);
+	ch = cipc_channel_alloc(req->msg_max ?: msg_max,
+				req->queue_depth ?: queue_depth,
+				req->max_waiters ?: max_waiters);
 	if (!ch) {
 		ret = -ENOMEM;
 		goto out_unlock;
@@ -173,6 +188,8 @@ int cipc_channel_add(struct cipc_ctl_channel *req)
 	req->index = ch->index;
 	req->id = ch->id;
 	req->msg_max = ch->msg_max;
+	req->queue_depth = ch->queue.depth;
+	req->max_waiters = ch->max_waiters;
 
 out_unlock:
 	mutex_unlock(&cipc_registry_lock);
@@ -237,6 +254,8 @@ void cipc_ctl_info(struct cipc_ctl_info *info)
 	info->channels = READ_ONCE(cipc_nr_channels);
 	info->max_channels = max_channels;
 	info->msg_max = msg_max;
+	info->queue_depth = queue_depth;
+	info->max_waiters = max_waiters;
 }
 
 static void cipc_remove_all(void)
@@ -265,6 +284,16 @@ static int cipc_check_params(void)
 	if (msg_max < 1 || msg_max > CIPC_MSG_MAX_LIMIT) {
 		pr_err("msg_max=%u out of range (1-%u)\n",
 		       msg_max, CIPC_MSG_MAX_LIMIT);
+		return -EINVAL;
+	}
+	if (queue_depth < 1 || queue_depth > CIPC_QUEUE_DEPTH_LIMIT) {
+		pr_err("queue_depth=%u out of range (1-%u)\n",
+		       queue_depth, CIPC_QUEUE_DEPTH_LIMIT);
+		return -EINVAL;
+	}
+	if (max_waiters < 1 || max_waiters > CIPC_MAX_WAITERS_LIMIT) {
+		pr_err("max_waiters=%u out of range (1-%u)\n",
+		       max_waiters, CIPC_MAX_WAITERS_LIMIT);
 		return -EINVAL;
 	}
 	return 0;

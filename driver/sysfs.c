@@ -2,13 +2,24 @@
 /*
  * sysfs attributes of a channel, /sys/class/cipc/cipcN/:
  *
- *   id          r     the channel's id, seq * max_channels + N
- *   mode        rw    "one" or "all": what write(2) does
- *   done        r     the completion's count, or "all" after complete_all
- *   waiters     r     tasks waiting now
- *   generation  r     number of reinits
- *   stats/      r     one counter a file (struct cipc_stats), and
- *   stats/reset w     root only: writing 1 zeroes the counters
+ *   id          0444  the channel's id, seq * max_channels + N
+ *   msg_max     0444  largest message in bytes
+ *   queue_depth 0444  most messages queued
+ *   max_waiters 0444  most tasks blocked at once
+ *   mode        0644  "one" or "all": what write(2) does
+ *   count       0440  complete()s not yet taken (0 after complete_all)
+ *   all         0440  1 while complete_all() is in effect, else 0
+ *   waiters     0440  tasks waiting now
+ *   queued      0440  messages queued
+ *   generation  0440  number of reinits
+ *   seq         0440  sequence number of the last signal
+ *   stats/      0440  one counter a file (struct cipc_stats), and
+ *   stats/reset 0200  root only: writing 1 zeroes the counters
+ *
+ * One value a file. The identity and limits of a channel are as public as
+ * its node's name; its state and counters tell when others signal and
+ * wait, so they are root's (0440), like a node the driver creates (0600):
+ * the packaged udev rule gives them to group cipc together with the node.
  *
  * The groups are handed to device_create_with_groups(), so the files exist
  * before the uevent announces the device. device_destroy() waits for the
@@ -58,40 +69,58 @@ static ssize_t mode_store(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RW(mode);
 
-static ssize_t done_show(struct device *dev, struct device_attribute *attr,
-			 char *buf)
-{
-	u32 count = cipc_count(dev_get_drvdata(dev));
-
-	if (count == CIPC_DONE_ALL)
-		return sysfs_emit(buf, "all\n");
-	return sysfs_emit(buf, "%u\n", count);
+/* The show function of a file showing one field of struct cipc_info. */
+#define CIPC_INFO_SHOW(_field, _fmt)					\
+static ssize_t _field##_show(struct device *dev,			\
+			     struct device_attribute *attr, char *buf)	\
+{									\
+	struct cipc_info info;						\
+									\
+	cipc_info(dev_get_drvdata(dev), &info);				\
+	return sysfs_emit(buf, _fmt "\n", info._field);			\
 }
-static DEVICE_ATTR_RO(done);
 
-static ssize_t waiters_show(struct device *dev, struct device_attribute *attr,
-			    char *buf)
-{
-	return sysfs_emit(buf, "%u\n", cipc_waiters(dev_get_drvdata(dev)));
-}
-static DEVICE_ATTR_RO(waiters);
+CIPC_INFO_SHOW(msg_max, "%u")
+CIPC_INFO_SHOW(queue_depth, "%u")
+CIPC_INFO_SHOW(max_waiters, "%u")
+CIPC_INFO_SHOW(count, "%u")
+CIPC_INFO_SHOW(waiters, "%u")
+CIPC_INFO_SHOW(queued, "%u")
+CIPC_INFO_SHOW(generation, "%llu")
+CIPC_INFO_SHOW(seq, "%llu")
 
-static ssize_t generation_show(struct device *dev,
-			       struct device_attribute *attr, char *buf)
+static ssize_t all_show(struct device *dev, struct device_attribute *attr,
+			char *buf)
 {
 	struct cipc_info info;
 
 	cipc_info(dev_get_drvdata(dev), &info);
-	return sysfs_emit(buf, "%llu\n", info.generation);
+	return sysfs_emit(buf, "%u\n", !!(info.flags & CIPC_INFO_ALL));
 }
-static DEVICE_ATTR_RO(generation);
+
+static DEVICE_ATTR_RO(msg_max);
+static DEVICE_ATTR_RO(queue_depth);
+static DEVICE_ATTR_RO(max_waiters);
+static struct device_attribute dev_attr_count = __ATTR(count, 0440, count_show, NULL);
+static struct device_attribute dev_attr_all = __ATTR(all, 0440, all_show, NULL);
+static struct device_attribute dev_attr_waiters = __ATTR(waiters, 0440, waiters_show, NULL);
+static struct device_attribute dev_attr_queued = __ATTR(queued, 0440, queued_show, NULL);
+static struct device_attribute dev_attr_generation =
+	__ATTR(generation, 0440, generation_show, NULL);
+static struct device_attribute dev_attr_seq = __ATTR(seq, 0440, seq_show, NULL);
 
 static struct attribute *cipc_channel_attrs[] = {
 	&dev_attr_id.attr,
+	&dev_attr_msg_max.attr,
+	&dev_attr_queue_depth.attr,
+	&dev_attr_max_waiters.attr,
 	&dev_attr_mode.attr,
-	&dev_attr_done.attr,
+	&dev_attr_count.attr,
+	&dev_attr_all.attr,
 	&dev_attr_waiters.attr,
+	&dev_attr_queued.attr,
 	&dev_attr_generation.attr,
+	&dev_attr_seq.attr,
 	NULL
 };
 
@@ -117,7 +146,7 @@ static ssize_t cipc_stat_show(struct device *dev,
 
 #define CIPC_STAT_ATTR(_name, _stat)					\
 	static struct cipc_stat_attribute cipc_stat_attr_##_name = {	\
-		.attr = __ATTR(_name, 0444, cipc_stat_show, NULL),	\
+		.attr = __ATTR(_name, 0440, cipc_stat_show, NULL),	\
 		.stat = _stat,						\
 	}
 
@@ -131,6 +160,9 @@ CIPC_STAT_ATTR(interrupted, CIPC_STAT_INTERRUPTED);
 CIPC_STAT_ATTR(again, CIPC_STAT_AGAIN);
 CIPC_STAT_ATTR(bytes_in, CIPC_STAT_BYTES_IN);
 CIPC_STAT_ATTR(bytes_out, CIPC_STAT_BYTES_OUT);
+CIPC_STAT_ATTR(full, CIPC_STAT_FULL);
+CIPC_STAT_ATTR(discarded, CIPC_STAT_DISCARDED);
+CIPC_STAT_ATTR(refused, CIPC_STAT_REFUSED);
 
 static ssize_t reset_store(struct device *dev, struct device_attribute *attr,
 			   const char *buf, size_t len)
@@ -156,6 +188,9 @@ static struct attribute *cipc_stats_attrs[] = {
 	&cipc_stat_attr_again.attr.attr,
 	&cipc_stat_attr_bytes_in.attr.attr,
 	&cipc_stat_attr_bytes_out.attr.attr,
+	&cipc_stat_attr_full.attr.attr,
+	&cipc_stat_attr_discarded.attr.attr,
+	&cipc_stat_attr_refused.attr.attr,
 	&dev_attr_reset.attr,
 	NULL
 };

@@ -18,4 +18,23 @@
 #define cipc_class_const
 #endif
 
+/*
+ * Since 6.13 an hrtimer gets its callback when it is set up; before, the
+ * caller set timer->function after hrtimer_init_on_stack().
+ */
+#include <linux/hrtimer.h>
+
+static inline void
+cipc_hrtimer_setup_on_stack(struct hrtimer *timer,
+			    enum hrtimer_restart (*fn)(struct hrtimer *),
+			    clockid_t clock, enum hrtimer_mode mode)
+{
+#ifdef CIPC_HAVE_HRTIMER_SETUP
+	hrtimer_setup_on_stack(timer, fn, clock, mode);
+#else
+	hrtimer_init_on_stack(timer, clock, mode);
+	timer->function = fn;
+#endif
+}
+
 #endif /* CIPC_COMPAT_H */
