@@ -84,10 +84,11 @@ include $(TOP)/tools/tools.mk
 include $(TOP)/tests/driver/driver.mk
 include $(TOP)/tests/lib/lib-tests.mk
 include $(TOP)/tests/tools/tools-tests.mk
+include $(TOP)/tests/measure/measure.mk
 
 # The library, cipcctl, and the suites that run in the test VMs.
 tests: $(BUILD)/tests/cipc-driver-tests $(BUILD)/tests/cipc-lib-tests \
-	$(BUILD)/tests/cipc-tools-tests
+	$(BUILD)/tests/cipc-tools-tests $(BUILD)/tests/cipc-measure
 userspace: all tests
 
 module:

@@ -37,7 +37,7 @@
  * Signalling and waiting allocate nothing; poll waiters are woken only when
  * there are any (wq_has_sleeper()).
  */
-#include <linux/jiffies.h>
+#include <linux/pagemap.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -252,11 +252,16 @@ int cipc_signal(struct cipc_channel *ch, enum cipc_how how,
 	all = how == CIPC_HOW_MODE ? READ_ONCE(ch->mode) == CIPC_MODE_ALL :
 				     how == CIPC_HOW_ALL;
 again:
-	/* complete() in the "all" state discards its message: no slot. */
+	/*
+	 * complete() in the "all" state discards its message: no slot, but a
+	 * bad pointer still fails.
+	 */
 	if (has_msg && len && (all || !READ_ONCE(ch->all))) {
 		ret = cipc_slot_fill(ch, all, umsg, len, &slot);
 		if (ret)
 			return ret;
+	} else if (has_msg && len && fault_in_readable(umsg, len)) {
+		return -EFAULT;
 	}
 
 	spin_lock(&ch->lock);

@@ -15,10 +15,14 @@
  * call, and get the mode the caller asked for once they are known to be
  * cipc's.
  *
+ * cipc_list_channels() reads the directory of the class,
+ * /sys/class/cipc: every entry cipcN is a channel.
+ *
  * A handle remembers the id the driver reported when it was opened
  * (CIPC_IOC_INFO): ops.c compares it with /sys/class/cipc/cipcN/id to tell
  * a removed channel (ENODEV) from one whose index was reused (ESTALE).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -40,6 +44,7 @@
 #define CIPC_OPEN_FLAGS		(O_ACCMODE | O_NONBLOCK | O_CLOEXEC)
 
 #define CIPC_DEV_FMT		"/dev/cipc%u"
+#define CIPC_SYSFS_CLASS	"/sys/class/cipc"
 
 CIPC_API const char *cipc_version_string(void)
 {
@@ -330,4 +335,90 @@ CIPC_API uint64_t cipc_channel_id(struct cipc_channel *ch)
 		return UINT64_MAX;
 	}
 	return ch->id;
+}
+
+/* N if name is "cipcN" (N decimal, no leading zero, below UINT_MAX), else -1. */
+static long long cipc_channel_name_index(const char *name)
+{
+	unsigned long long n = 0;
+	const char *p;
+
+	if (strncmp(name, "cipc", 4) != 0)
+		return -1;
+	p = name + 4;
+	if (!*p || (p[0] == '0' && p[1]))
+		return -1;
+	for (; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return -1;
+		n = n * 10 + (unsigned long long)(*p - '0');
+		if (n >= UINT_MAX)
+			return -1;
+	}
+	return (long long)n;
+}
+
+static int cipc_cmp_uint(const void *a, const void *b)
+{
+	unsigned int x = *(const unsigned int *)a, y = *(const unsigned int *)b;
+
+	return (x > y) - (x < y);
+}
+
+CIPC_API ssize_t cipc_list_channels(unsigned int *indexes, size_t max)
+{
+	unsigned int *all = NULL, *tmp;
+	size_t n = 0, cap = 0;
+	struct dirent *de;
+	DIR *dir;
+	int err;
+
+	if (!indexes && max) {
+		errno = EINVAL;
+		return -1;
+	}
+	dir = opendir(CIPC_SYSFS_CLASS);	/* ENOENT: not loaded */
+	if (!dir)
+		return -1;
+	for (;;) {
+		long long idx;
+
+		errno = 0;
+		de = readdir(dir);
+		if (!de) {
+			if (errno)
+				goto fail;
+			break;
+		}
+		idx = cipc_channel_name_index(de->d_name);
+		if (idx < 0)
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			tmp = realloc(all, cap * sizeof(*all));
+			if (!tmp)
+				goto fail;	/* ENOMEM */
+			all = tmp;
+		}
+		all[n++] = (unsigned int)idx;
+	}
+	closedir(dir);
+	if (n > SSIZE_MAX) {
+		free(all);
+		errno = EOVERFLOW;
+		return -1;
+	}
+	if (n)
+		qsort(all, n, sizeof(*all), cipc_cmp_uint);
+	if (max && n)
+		memcpy(indexes, all, (n < max ? n : max) * sizeof(*all));
+	free(all);
+	return (ssize_t)n;
+
+fail:
+	err = errno;
+	closedir(dir);
+	free(all);
+	errno = err;
+	return -1;
 }

@@ -98,48 +98,78 @@ CIPC_API void cipc_control_close(struct cipc_control *ctl)
 	errno = err;
 }
 
-CIPC_API int cipc_control_get_info(struct cipc_control *ctl,
-				   struct cipc_control_info *info)
+struct cipc_control_info {
+	struct cipc_ctl_info ki;	/* as the driver reported it */
+};
+
+CIPC_API struct cipc_control_info *cipc_control_get_info(struct cipc_control *ctl)
 {
+	struct cipc_control_info *info;
 	struct cipc_ctl_info ki;
 
-	if (!ctl || !info) {
+	if (!ctl) {
 		errno = EINVAL;
-		return -1;
+		return NULL;
 	}
 	memset(&ki, 0, sizeof(ki));
 	if (ioctl(ctl->fd, CIPC_CTL_INFO, &ki) < 0)
-		return -1;
-
-	memset(info, 0, sizeof(*info));
-	info->abi_version = ki.abi_version;
-	info->channels = ki.channels;
-	info->max_channels = ki.max_channels;
-	info->msg_max = ki.msg_max;
-	return 0;
+		return NULL;
+	info = malloc(sizeof(*info));
+	if (!info)
+		return NULL;		/* ENOMEM */
+	info->ki = ki;
+	return info;
 }
 
-CIPC_API int cipc_control_add(struct cipc_control *ctl, int index,
-			      size_t msg_max, uint64_t *id)
+CIPC_API void cipc_control_info_free(struct cipc_control_info *info)
+{
+	int err = errno;
+
+	free(info);
+	errno = err;
+}
+
+#define CIPC_CTL_INFO_GETTER(type, name)				\
+CIPC_API type cipc_control_info_get_##name(				\
+		const struct cipc_control_info *info)			\
+{									\
+	return info ? (type)info->ki.name : (type)0;			\
+}
+
+CIPC_CTL_INFO_GETTER(unsigned int, abi_version)
+CIPC_CTL_INFO_GETTER(unsigned int, channels)
+CIPC_CTL_INFO_GETTER(unsigned int, max_channels)
+CIPC_CTL_INFO_GETTER(size_t, msg_max)
+CIPC_CTL_INFO_GETTER(unsigned int, queue_depth)
+CIPC_CTL_INFO_GETTER(unsigned int, max_waiters)
+
+CIPC_API int cipc_control_add(struct cipc_control *ctl, unsigned int index,
+			      size_t msg_max, unsigned int queue_depth,
+			      unsigned int max_waiters,
+			      unsigned int *new_index, uint64_t *id)
 {
 	struct cipc_ctl_channel cc;
 
-	if (!ctl || index < CIPC_INDEX_ANY || msg_max > UINT32_MAX) {
+	/* Values the ABI cannot carry are not truncated into valid ones. */
+	if (!ctl || msg_max > UINT32_MAX) {
 		errno = EINVAL;
 		return -1;
 	}
 	memset(&cc, 0, sizeof(cc));
 	if (index != CIPC_INDEX_ANY) {
 		cc.flags = CIPC_ADD_INDEX;
-		cc.index = (__u32)index;
+		cc.index = index;
 	}
 	cc.msg_max = (__u32)msg_max;
+	cc.queue_depth = queue_depth;
+	cc.max_waiters = max_waiters;
 	if (ioctl(ctl->fd, CIPC_CTL_ADD, &cc) < 0)
 		return -1;
+	if (new_index)
+		*new_index = cc.index;
 	if (id)
 		*id = cc.id;
-	/* Below max_channels, at most 1024: fits. */
-	return (int)cc.index;
+	return 0;
 }
 
 /* CIPC_CTL_REMOVE of the channel at index; with_id: only if it is id. */

@@ -16,8 +16,9 @@
 #                                   library: PKG_CONFIG_PATH=$(BUILD)/lib
 #   $(BUILD)/lib/install/libcipc.pc the one install-lib installs
 #   $(BUILD)/lib/examples/cipc-wait-example
-#                                   lib/examples/cipc-wait-example.c built
-#                                   with the uninstalled libcipc.pc
+#   $(BUILD)/lib/examples/cipc-poll-example
+#                                   lib/examples/*.c built with the
+#                                   uninstalled libcipc.pc
 #   lib              phony: all of the above
 #   install-lib      phony: installs into $(DESTDIR), see CIPC_LIB_*DIR
 #   uninstall-lib    phony: removes what install-lib installed
@@ -50,6 +51,8 @@ CIPC_LIB_A := $(CIPC_LIB_OUT)/libcipc.a
 CIPC_LIB_PC := $(CIPC_LIB_OUT)/libcipc.pc
 CIPC_LIB_PC_INSTALL := $(CIPC_LIB_OUT)/install/libcipc.pc
 CIPC_LIB_EXAMPLE := $(CIPC_LIB_OUT)/examples/cipc-wait-example
+CIPC_LIB_POLL_EXAMPLE := $(CIPC_LIB_OUT)/examples/cipc-poll-example
+CIPC_LIB_EXAMPLES := $(CIPC_LIB_EXAMPLE) $(CIPC_LIB_POLL_EXAMPLE)
 
 CIPC_LIB_SRCS := channel.c ops.c control.c
 CIPC_LIB_OBJS := $(addprefix $(CIPC_LIB_OBJDIR)/,$(CIPC_LIB_SRCS:.c=.o))
@@ -58,7 +61,8 @@ CIPC_LIB_HDRS := $(CIPC_LIB_DIR)/cipc.h $(CIPC_LIB_DIR)/internal.h \
 
 # Man pages: sources, and the names that are links to them.
 CIPC_LIB_MANS := libcipc.3 cipc_channel_open.3 cipc_channel_wait.3 \
-	cipc_channel_send.3 cipc_channel_get_info.3 cipc_control_open.3
+	cipc_channel_send.3 cipc_channel_get_info.3 cipc_channel_get_stats.3 \
+	cipc_control_open.3
 CIPC_LIB_MAN_LINKS := \
 	cipc_version_string.3:libcipc.3 \
 	cipc_abi_version.3:libcipc.3 \
@@ -69,18 +73,46 @@ CIPC_LIB_MAN_LINKS := \
 	cipc_channel_fd.3:cipc_channel_open.3 \
 	cipc_channel_index.3:cipc_channel_open.3 \
 	cipc_channel_id.3:cipc_channel_open.3 \
+	cipc_list_channels.3:cipc_channel_open.3 \
+	cipc_channel_wait_until.3:cipc_channel_wait.3 \
 	cipc_channel_trywait.3:cipc_channel_wait.3 \
-	cipc_channel_done.3:cipc_channel_wait.3 \
 	cipc_channel_receive.3:cipc_channel_wait.3 \
+	cipc_channel_receive_until.3:cipc_channel_wait.3 \
+	cipc_channel_tryreceive.3:cipc_channel_wait.3 \
+	cipc_channel_done.3:cipc_channel_wait.3 \
 	cipc_channel_complete.3:cipc_channel_send.3 \
 	cipc_channel_complete_all.3:cipc_channel_send.3 \
 	cipc_channel_reinit.3:cipc_channel_send.3 \
-	cipc_channel_get_stats.3:cipc_channel_get_info.3 \
+	cipc_channel_info_free.3:cipc_channel_get_info.3 \
+	cipc_channel_info_get_index.3:cipc_channel_get_info.3 \
+	cipc_channel_info_get_id.3:cipc_channel_get_info.3 \
+	cipc_channel_info_get_abi_version.3:cipc_channel_get_info.3 \
+	cipc_channel_info_get_msg_max.3:cipc_channel_get_info.3 \
+	cipc_channel_info_get_mode.3:cipc_channel_get_info.3 \
+	cipc_channel_info_is_all.3:cipc_channel_get_info.3 \
+	cipc_channel_info_get_count.3:cipc_channel_get_info.3 \
+	cipc_channel_info_get_waiters.3:cipc_channel_get_info.3 \
+	cipc_channel_info_get_max_waiters.3:cipc_channel_get_info.3 \
+	cipc_channel_info_get_queued.3:cipc_channel_get_info.3 \
+	cipc_channel_info_get_queue_depth.3:cipc_channel_get_info.3 \
+	cipc_channel_info_get_generation.3:cipc_channel_get_info.3 \
+	cipc_channel_info_get_seq.3:cipc_channel_get_info.3 \
+	cipc_channel_info_get_msg_len.3:cipc_channel_get_info.3 \
 	cipc_channel_get_mode.3:cipc_channel_get_info.3 \
 	cipc_channel_set_mode.3:cipc_channel_get_info.3 \
-	cipc_channel_reset_stats.3:cipc_channel_get_info.3 \
+	cipc_channel_stats_free.3:cipc_channel_get_stats.3 \
+	cipc_channel_stats_get.3:cipc_channel_get_stats.3 \
+	cipc_stat_name.3:cipc_channel_get_stats.3 \
+	cipc_channel_reset_stats.3:cipc_channel_get_stats.3 \
 	cipc_control_close.3:cipc_control_open.3 \
 	cipc_control_get_info.3:cipc_control_open.3 \
+	cipc_control_info_free.3:cipc_control_open.3 \
+	cipc_control_info_get_abi_version.3:cipc_control_open.3 \
+	cipc_control_info_get_channels.3:cipc_control_open.3 \
+	cipc_control_info_get_max_channels.3:cipc_control_open.3 \
+	cipc_control_info_get_msg_max.3:cipc_control_open.3 \
+	cipc_control_info_get_queue_depth.3:cipc_control_open.3 \
+	cipc_control_info_get_max_waiters.3:cipc_control_open.3 \
 	cipc_control_add.3:cipc_control_open.3 \
 	cipc_control_remove.3:cipc_control_open.3 \
 	cipc_control_remove_id.3:cipc_control_open.3
@@ -121,7 +153,7 @@ CIPC_LIB_SUBST_PC = sed -e 's|@prefix@|$(1)|' -e 's|@libdir@|$(2)|' \
 .PHONY: lib install-lib uninstall-lib check-lib-man clean-lib cipc-lib-FORCE
 
 lib: $(CIPC_LIB_SO) $(CIPC_LIB_SO_LINKS) $(CIPC_LIB_A) $(CIPC_LIB_PC) \
-	$(CIPC_LIB_PC_INSTALL) $(CIPC_LIB_EXAMPLE)
+	$(CIPC_LIB_PC_INSTALL) $(CIPC_LIB_EXAMPLES)
 
 $(CIPC_LIB_OBJS): $(CIPC_LIB_OBJDIR)/%.o: $(CIPC_LIB_DIR)/%.c \
 		$(CIPC_LIB_HDRS) $(CIPC_LIB_DIR)/lib.mk $(TOP)/VERSION \
@@ -168,7 +200,7 @@ $(CIPC_LIB_PC_INSTALL): $(CIPC_LIB_DIR)/libcipc.pc.in $(CIPC_LIB_DIR)/lib.mk \
 		$< >$@.tmp && mv $@.tmp $@
 
 # Built the way a user builds: cc prog.c $(pkg-config --cflags --libs libcipc)
-$(CIPC_LIB_EXAMPLE): $(CIPC_LIB_DIR)/examples/cipc-wait-example.c \
+$(CIPC_LIB_EXAMPLES): $(CIPC_LIB_OUT)/examples/%: $(CIPC_LIB_DIR)/examples/%.c \
 		$(CIPC_LIB_PC) $(CIPC_LIB_SO_LINKS) $(CIPC_LIB_DIR)/cipc.h
 	@mkdir -p $(@D)
 	flags=$$(PKG_CONFIG_PATH=$(CIPC_LIB_OUT) $(CIPC_LIB_PKG_CONFIG) \

@@ -63,10 +63,11 @@ int main(int argc, char **argv)
 {
 	const char *chan = "0";
 	long long timeout_ms = 5000;
-	struct cipc_channel_info info;
+	struct cipc_channel_info *info;
+	struct cipc_msg_info mi;
 	struct cipc_channel *ch;
 	unsigned char *buf;
-	size_t msg_len;
+	size_t msg_max;
 	ssize_t n;
 	char *end;
 	int opt;
@@ -105,30 +106,35 @@ int main(int argc, char **argv)
 			chan, strerror(errno));
 		return 1;
 	}
-	if (cipc_channel_get_info(ch, &info) < 0) {
+	/* A snapshot of the channel, read with getters, then freed. */
+	info = cipc_channel_get_info(ch);
+	if (!info) {
 		fprintf(stderr, "%s: cannot query channel %s: %s\n", argv[0],
 			chan, strerror(errno));
 		cipc_channel_close(ch);
 		return 1;
 	}
+	msg_max = cipc_channel_info_get_msg_max(info);
 	printf("libcipc %s: waiting on /dev/cipc%u, id %" PRIu64 " (messages "
 	       "up to %zu bytes, %u waiter(s) already)\n",
 	       cipc_version_string(), cipc_channel_index(ch),
-	       cipc_channel_id(ch), info.msg_max, info.waiters);
+	       cipc_channel_id(ch), msg_max,
+	       cipc_channel_info_get_waiters(info));
+	cipc_channel_info_free(info);
 	fflush(stdout);
 
-	buf = malloc(info.msg_max);
+	buf = malloc(msg_max);
 	if (!buf) {
 		fprintf(stderr, "%s: out of memory\n", argv[0]);
 		cipc_channel_close(ch);
 		return 1;
 	}
 
-	/* Wait, then copy the message current when the wait ended. */
-	n = cipc_channel_receive(ch, buf, info.msg_max,
+	/* Wait, then copy the message of the signal that released us. */
+	n = cipc_channel_receive(ch, buf, msg_max,
 				 timeout_ms < 0 ? CIPC_TIMEOUT_INFINITE :
 						  timeout_ms * 1000000,
-				 &msg_len);
+				 &mi);
 	if (n < 0) {
 		int err = errno;
 
@@ -149,9 +155,14 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	printf("released: message of %zu byte(s): '", msg_len);
-	print_message(buf, (size_t)n);
-	printf("'%s\n", (size_t)n < msg_len ? " (truncated)" : "");
+	if (!(mi.flags & CIPC_MSG_HAS_MSG)) {
+		printf("released by signal %" PRIu64 ": no message\n", mi.seq);
+	} else {
+		printf("released by signal %" PRIu64 ": message of %zu "
+		       "byte(s): '", mi.seq, mi.len);
+		print_message(buf, (size_t)n);
+		printf("'%s\n", (size_t)n < mi.len ? " (truncated)" : "");
+	}
 	free(buf);
 	cipc_channel_close(ch);
 	return 0;

@@ -12,8 +12,12 @@
 #                                           sources, -fsanitize=address,undefined
 #   $(BUILD)/tests/cipc-lib-tests           every call against the driver:
 #                                           runs in the VM, as root, module
-#                                           loaded; linked with libcipc.a
-#                                           and tests/common/vmutil.c
+#                                           loaded; test_lib_vm.c,
+#                                           test_lib_msg.c,
+#                                           test_lib_msgctl.c and libvm.c,
+#                                           linked with libcipc.a and
+#                                           tests/common/vmutil.c; runs both
+#                                           example programs
 #   check-lib-host   phony: the man pages, then the host tests twice: the
 #                    sanitizer build, and the shared-library build under
 #                    valgrind (any error or leak fails)
@@ -88,14 +92,20 @@ $(CIPC_LIB_T_VMUTIL): $(CIPC_LIB_T_COMMON)/vmutil.c \
 	$(CIPC_LIB_CC) $(CIPC_LIB_T_CFLAGS) -c -o $@ $<
 
 # Static: reaches the hidden test hook of lib/internal.h.
-$(CIPC_LIB_TESTS): $(CIPC_LIB_T_DIR)/test_lib_vm.c $(CIPC_LIB_T_DIR)/libtest.h \
+CIPC_LIB_T_VM_SRCS := $(addprefix $(CIPC_LIB_T_DIR)/,test_lib_vm.c \
+	test_lib_msg.c test_lib_msgctl.c libvm.c)
+
+$(CIPC_LIB_TESTS): $(CIPC_LIB_T_VM_SRCS) $(CIPC_LIB_T_DIR)/libtest.h \
+		$(CIPC_LIB_T_DIR)/libvm.h \
 		$(CIPC_LIB_T_DIR)/lib-tests.mk $(CIPC_LIB_HDRS) $(CIPC_LIB_A) \
-		$(CIPC_LIB_EXAMPLE) $(CIPC_LIB_T_COMMON)/vmutil.h \
+		$(CIPC_LIB_EXAMPLES) $(CIPC_LIB_T_COMMON)/vmutil.h \
 		$(CIPC_LIB_T_VMUTIL) | $(BUILD)/.deps
 	@mkdir -p $(@D)
 	$(CIPC_LIB_CC) $(CIPC_LIB_T_CFLAGS) \
-		-DCIPC_LIBT_EXAMPLE='"$(CIPC_LIB_EXAMPLE)"' $(LDFLAGS) \
-		-o $@ $< $(CIPC_LIB_T_VMUTIL) $(CIPC_LIB_A) $(CIPC_LIB_T_LDLIBS)
+		-DCIPC_LIBT_EXAMPLE='"$(CIPC_LIB_EXAMPLE)"' \
+		-DCIPC_LIBT_POLL_EXAMPLE='"$(CIPC_LIB_POLL_EXAMPLE)"' \
+		$(LDFLAGS) -o $@ $(CIPC_LIB_T_VM_SRCS) $(CIPC_LIB_T_VMUTIL) \
+		$(CIPC_LIB_A) $(CIPC_LIB_T_LDLIBS)
 
 .PHONY: check-lib-host check-lib-vm
 

@@ -66,6 +66,22 @@ static inline const char *errname(int err)
 } while (0)
 
 /*
+ * The call must return NULL with errno == err; an object it returned
+ * instead is released with freefn.
+ */
+#define ck_fails_ptr(call, err, freefn) do {				\
+	errno = 0;							\
+	__typeof__(call) ck_fp_r_ = (call);				\
+	int ck_fp_e_ = errno;						\
+	if (ck_fp_r_)							\
+		freefn(ck_fp_r_);					\
+	ck_assert_msg(!ck_fp_r_ && ck_fp_e_ == (err),			\
+		      "%s: expected NULL with %s, got %s (errno %s)",	\
+		      #call, errname(err), ck_fp_r_ ? "an object" : "NULL",\
+		      errname(ck_fp_e_));				\
+} while (0)
+
+/*
  * Runs the suite, prints Check's report with the summary line last (where
  * scripts look for it), returns the exit status: 0 if every test passed.
  */

@@ -11,6 +11,10 @@
  * path; one test also runs the example program, built against the shared
  * library, end to end.
  *
+ * The semantics of libcipc 1.0 (the message queue, sequence numbers,
+ * deadlines, the latch, the limits, the poll example) are in
+ * test_lib_msg.c; the helpers both files use in libvm.c.
+ *
  * What the library returns is checked against the driver's own view (raw
  * ioctls of <linux/cipc.h> and sysfs), never against the library itself.
  * Every test of the "driver" case starts and ends with channel 0 clean: no
@@ -51,542 +55,15 @@
 #include <linux/capability.h>
 
 /*
- * <linux/cipc.h> and <cipc.h> as the library sees them, and the test
- * hooks, cipc__channel_from_fd_abi() and cipc__control_open_path().
+ * <linux/cipc.h> and <cipc.h> as the library sees them, the test hooks
+ * (cipc__channel_from_fd_abi(), cipc__control_open_path()), and the
+ * helpers shared with test_lib_msg.c.
  */
-#include "internal.h"
-
-#include "libtest.h"
-#include "vmutil.h"
+#include "libvm.h"
 
 #ifndef CIPC_LIBT_EXAMPLE
 #error "lib-tests.mk passes CIPC_LIBT_EXAMPLE, the example program's path"
 #endif
-
-/* Timing budget, generous enough for a slow emulated (TCG) guest. */
-#define SETTLE_MS	5000	/* a state we poll for must be reached by then */
-#define RELEASE_MS	3000	/* a released waiter must return by then */
-#define BLOCKED_MS	200	/* "still blocked" is checked for this long */
-#define NS_PER_MS	1000000LL
-#define TEST_TIMEOUT_S	60
-
-#define CHAN		0
-#define NOBODY		65534
-#define MSG_BUF_SIZE	(CIPC_MSG_MAX_LIMIT + 64)
-
-/* ---- time, files, processes ------------------------------------------ */
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-static uint64_t now_ms(void)
-{
-	return now_ns() / NS_PER_MS;
-}
-
-static void sleep_ms(unsigned int ms)
-{
-	struct timespec ts = { .tv_sec = ms / 1000,
-			       .tv_nsec = (long)(ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* read_file_str(), proc_state(): vmutil.h. */
-
-static unsigned long long read_ull(const char *path)
-{
-	char buf[64], *end;
-	unsigned long long v;
-	int err = read_file_str(path, buf, sizeof(buf));
-
-	ck_assert_msg(!err, "cannot read %s: %s", path, errname(-err));
-	errno = 0;
-	v = strtoull(buf, &end, 10);
-	ck_assert_msg(!errno && end != buf && !*end, "%s: \"%s\" is not a "
-		      "number", path, buf);
-	return v;
-}
-
-static unsigned int param(const char *name)
-{
-	char path[128];
-
-	snprintf(path, sizeof(path), "/sys/module/cipc/parameters/%s", name);
-	return (unsigned int)read_ull(path);
-}
-
-/*
- * Tests that send messages longer than msg_max allows pass with a note
- * (the module's default, 256, is enough for all of them).
- */
-#define REQUIRE_MSG_MAX(n) do {						\
-	if (param("msg_max") < (n)) {					\
-		fprintf(stderr, "note: %s skipped: it needs msg_max >= %u\n",\
-			__func__, (unsigned int)(n));			\
-		return;							\
-	}								\
-} while (0)
-
-static void sysfs_str(const char *attr, char *buf, size_t size)
-{
-	char path[128];
-	int err;
-
-	snprintf(path, sizeof(path), "/sys/class/cipc/cipc%u/%s", CHAN, attr);
-	err = read_file_str(path, buf, size);
-	ck_assert_msg(!err, "cannot read %s: %s", path, errname(-err));
-}
-
-static unsigned long long sysfs_ull(const char *attr)
-{
-	char path[128];
-
-	snprintf(path, sizeof(path), "/sys/class/cipc/cipc%u/%s", CHAN, attr);
-	return read_ull(path);
-}
-
-/* A number of /sys/class/cipc/cipcN/, of any channel. */
-static unsigned long long chan_ull(unsigned int index, const char *attr)
-{
-	char path[128];
-
-	snprintf(path, sizeof(path), "/sys/class/cipc/cipc%u/%s", index, attr);
-	return read_ull(path);
-}
-
-/* Poll until pid shows state st; false after timeout_ms. */
-static bool wait_proc_state(pid_t pid, char st, unsigned int timeout_ms)
-{
-	uint64_t deadline = now_ms() + timeout_ms;
-
-	while (proc_state(pid) != st) {
-		if (now_ms() >= deadline)
-			return false;
-		sleep_ms(1);
-	}
-	return true;
-}
-
-/*
- * First thing in every forked child: dies with the test process, default
- * signal dispositions (Check's handlers would end the whole test), nothing
- * blocked. Children end with _exit().
- */
-static void child_init(pid_t parent)
-{
-	struct sigaction sa;
-	sigset_t none;
-
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
-		_exit(126);
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_DFL;
-	sigemptyset(&sa.sa_mask);
-	for (int s = 1; s < NSIG; s++)
-		if (s != SIGKILL && s != SIGSTOP)
-			(void)sigaction(s, &sa, NULL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-}
-
-/* waitpid() with a deadline; fails the test on timeout. */
-static int reap(pid_t pid, unsigned int timeout_ms)
-{
-	uint64_t deadline = now_ms() + timeout_ms;
-	int status;
-
-	for (;;) {
-		pid_t r = waitpid(pid, &status, WNOHANG);
-
-		ck_assert_msg(r >= 0, "waitpid(%d): %s", (int)pid,
-			      errname(errno));
-		if (r == pid)
-			return status;
-		ck_assert_msg(now_ms() < deadline, "child %d did not end "
-			      "within %u ms", (int)pid, timeout_ms);
-		sleep_ms(1);
-	}
-}
-
-/* ---- the driver's view: raw ioctls on a descriptor of our own -------- */
-
-static int raw_open(unsigned int chan, int flags)
-{
-	char path[32];
-	int fd;
-
-	snprintf(path, sizeof(path), "/dev/cipc%u", chan);
-	fd = open(path, flags | O_CLOEXEC);
-	ck_assert_msg(fd >= 0, "open(%s): %s", path, errname(errno));
-	return fd;
-}
-
-/* A descriptor of channel 0 for the checks, opened by the fixture. */
-static int raw = -1;
-
-static struct cipc_info raw_info(void)
-{
-	struct cipc_info info;
-
-	memset(&info, 0xa5, sizeof(info));
-	ck_assert_msg(ioctl(raw, CIPC_IOC_INFO, &info) == 0,
-		      "CIPC_IOC_INFO: %s", errname(errno));
-	return info;
-}
-
-static struct cipc_stats raw_stats(void)
-{
-	struct cipc_stats st;
-
-	memset(&st, 0xa5, sizeof(st));
-	ck_assert_msg(ioctl(raw, CIPC_IOC_GET_STATS, &st) == 0,
-		      "CIPC_IOC_GET_STATS: %s", errname(errno));
-	return st;
-}
-
-static uint32_t raw_count(void)
-{
-	return raw_info().count;
-}
-
-/* Poll until the channel shows n waiters; false after timeout_ms. */
-static bool wait_waiters(uint32_t n, unsigned int timeout_ms)
-{
-	uint64_t deadline = now_ms() + timeout_ms;
-
-	while (raw_info().waiters != n) {
-		if (now_ms() >= deadline)
-			return false;
-		sleep_ms(1);
-	}
-	return true;
-}
-
-#define STATS_FIELDS(X)							\
-	X(complete) X(complete_all) X(reinit) X(wait) X(woken)		\
-	X(timeout) X(interrupted) X(again) X(bytes_in) X(bytes_out)
-
-/* The driver's counters (ioctl and sysfs) equal want, field by field. */
-static void expect_stats(const struct cipc_stats *want, const char *when)
-{
-	struct cipc_stats s = raw_stats();
-
-#define X(f) do {							\
-		ck_assert_msg(s.f == want->f, "%s: stats." #f " = %llu, "\
-			      "expected %llu", when,			\
-			      (unsigned long long)s.f,			\
-			      (unsigned long long)want->f);		\
-		ck_assert_uint_eq(sysfs_ull("stats/" #f), want->f);	\
-	} while (0);
-	STATS_FIELDS(X)
-#undef X
-}
-
-/*
- * Channel 0 to a known state: no waiter, reinit, mode one, counters reset;
- * verified through the driver. The checked fixture, before and after
- * every test.
- */
-static void chan_clean(void)
-{
-	int fd = raw_open(CHAN, O_RDWR);
-	const struct cipc_stats zero = { 0 };
-	struct cipc_info info;
-	__u32 mode = CIPC_MODE_ONE;
-	uint64_t deadline = now_ms() + SETTLE_MS;
-
-	for (;;) {
-		ck_assert_int_eq(ioctl(fd, CIPC_IOC_INFO, &info), 0);
-		if (!info.waiters)
-			break;
-		ck_assert_msg(now_ms() < deadline, "%u waiters left over",
-			      info.waiters);
-		sleep_ms(1);
-	}
-	ck_assert_msg(ioctl(fd, CIPC_IOC_REINIT) == 0, "REINIT: %s",
-		      errname(errno));
-	ck_assert_msg(ioctl(fd, CIPC_IOC_SET_MODE, &mode) == 0,
-		      "SET_MODE: %s", errname(errno));
-	ck_assert_msg(ioctl(fd, CIPC_IOC_RESET_STATS) == 0,
-		      "RESET_STATS: %s", errname(errno));
-	ck_assert_int_eq(ioctl(fd, CIPC_IOC_INFO, &info), 0);
-	ck_assert_uint_eq(info.count, 0);
-	ck_assert_uint_eq(info.mode, CIPC_MODE_ONE);
-	ck_assert_uint_eq(info.msg_len, 0);
-	ck_assert_uint_eq(info.waiters, 0);
-	raw = fd;
-	expect_stats(&zero, "after cleaning");
-	raw = -1;
-	close(fd);
-}
-
-static void setup(void)
-{
-	chan_clean();
-	raw = raw_open(CHAN, O_RDWR);
-}
-
-static void teardown(void)
-{
-	close(raw);
-	raw = -1;
-	chan_clean();
-}
-
-/* Handles for the tests: they must open. */
-static struct cipc_channel *open_ch(int flags)
-{
-	return ck_ok_ptr(cipc_channel_open(CHAN, flags));
-}
-
-/* ---- waiter processes, each with its own handle ---------------------- */
-
-enum wop { W_WAIT, W_RECEIVE, W_TRYWAIT };
-enum wsig { S_DEFAULT, S_HANDLER, S_RESTART };	/* for SIGUSR1 */
-
-struct wreq {
-	unsigned int index;	/* the channel: 0 (CHAN) unless set */
-	enum wop op;
-	int64_t timeout_ns;	/* W_WAIT, W_RECEIVE */
-	size_t bufsize;		/* W_RECEIVE; 0 = the whole buffer */
-	enum wsig sig;
-};
-
-struct wres {
-	int32_t stage;		/* 1 the handle did not open, 2 done */
-	int32_t err;
-	int64_t ret;
-	uint64_t msg_len;
-	uint64_t t_start_ns, t_end_ns;
-	char msg[MSG_BUF_SIZE];
-};
-
-struct waiter {
-	pid_t pid;
-	int res_fd;		/* result pipe */
-	int sig_fd;		/* one byte per handled SIGUSR1 */
-	size_t got;
-	struct wres res;
-};
-
-static volatile sig_atomic_t child_sig_fd = -1;
-
-static void on_sigusr1(int sig)
-{
-	int saved = errno;
-	char c = (char)sig;
-
-	if (write(child_sig_fd, &c, 1) < 0) {
-		/* the parent times out */
-	}
-	errno = saved;
-}
-
-static void waiter_child(const struct wreq *rq, int res_fd, int sig_fd)
-{
-	static struct wres r;
-	struct cipc_channel *ch;
-	size_t len = 0;
-
-	memset(&r, 0, sizeof(r));
-	ch = cipc_channel_open(rq->index, O_RDONLY);
-	if (!ch) {
-		r.stage = 1;
-		r.err = errno;
-		goto out;
-	}
-	if (rq->sig != S_DEFAULT) {
-		struct sigaction sa;
-
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_handler = on_sigusr1;
-		sigemptyset(&sa.sa_mask);
-		sa.sa_flags = rq->sig == S_RESTART ? SA_RESTART : 0;
-		child_sig_fd = sig_fd;
-		if (sigaction(SIGUSR1, &sa, NULL) < 0)
-			_exit(124);
-	}
-	r.t_start_ns = now_ns();
-	switch (rq->op) {
-	case W_WAIT:
-		r.ret = cipc_channel_wait(ch, rq->timeout_ns);
-		break;
-	case W_RECEIVE:
-		r.ret = cipc_channel_receive(ch, r.msg, rq->bufsize ?
-					     rq->bufsize : sizeof(r.msg),
-					     rq->timeout_ns, &len);
-		break;
-	case W_TRYWAIT:
-		r.ret = cipc_channel_trywait(ch);
-		break;
-	}
-	r.err = r.ret < 0 ? errno : 0;
-	r.t_end_ns = now_ns();
-	r.msg_len = len;
-	r.stage = 2;
-	cipc_channel_close(ch);
-out:
-	_exit(write_all(res_fd, &r, sizeof(r)) ? 125 : 0);
-}
-
-static void waiter_start(struct waiter *w, const struct wreq *rq)
-{
-	int res[2], sig[2];
-	pid_t parent = getpid();
-
-	memset(w, 0, sizeof(*w));
-	ck_assert_int_eq(pipe2(res, O_CLOEXEC), 0);
-	ck_assert_int_eq(pipe2(sig, O_CLOEXEC), 0);
-	w->pid = fork();
-	ck_assert_msg(w->pid >= 0, "fork: %s", errname(errno));
-	if (!w->pid) {
-		child_init(parent);
-		close(res[0]);
-		close(sig[0]);
-		waiter_child(rq, res[1], sig[1]);
-	}
-	close(res[1]);
-	close(sig[1]);
-	w->res_fd = res[0];
-	w->sig_fd = sig[0];
-}
-
-/* 1: the result is in w->res; 0: nothing yet; -1: it died without one. */
-static int waiter_poll(struct waiter *w, unsigned int timeout_ms)
-{
-	uint64_t deadline = now_ms() + timeout_ms;
-
-	while (w->got < sizeof(w->res)) {
-		struct pollfd pfd = { .fd = w->res_fd, .events = POLLIN };
-		uint64_t now = now_ms();
-		int r = poll(&pfd, 1, now >= deadline ? 0 :
-				      (int)(deadline - now));
-		ssize_t n;
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		ck_assert_msg(r >= 0, "poll: %s", errname(errno));
-		if (!r)
-			return 0;
-		n = read(w->res_fd, (char *)&w->res + w->got,
-			 sizeof(w->res) - w->got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		ck_assert_msg(n >= 0, "read: %s", errname(errno));
-		if (!n)
-			return -1;
-		w->got += (size_t)n;
-	}
-	return 1;
-}
-
-/* The waiter's call must have returned within timeout_ms. */
-static const struct wres *waiter_result(struct waiter *w,
-					unsigned int timeout_ms)
-{
-	int p = waiter_poll(w, timeout_ms);
-
-	ck_assert_msg(p, "waiter %d still blocked %u ms after it should "
-		      "have returned", (int)w->pid, timeout_ms);
-	ck_assert_msg(p > 0, "waiter %d died without a result", (int)w->pid);
-	ck_assert_msg(w->res.stage == 2, "waiter %d could not open the "
-		      "channel: %s", (int)w->pid, errname(w->res.err));
-	return &w->res;
-}
-
-static void waiter_expect_blocked(struct waiter *w, unsigned int ms)
-{
-	int p = waiter_poll(w, ms);
-
-	ck_assert_msg(p != 1, "waiter %d returned %lld (%s) while it should "
-		      "still be blocked", (int)w->pid, (long long)w->res.ret,
-		      errname(w->res.err));
-	ck_assert_msg(p == 0, "waiter %d died while blocked", (int)w->pid);
-}
-
-/* Poll until channel index shows n waiters in sysfs; false after ms. */
-static bool wait_chan_waiters(unsigned int index, uint32_t n,
-			      unsigned int timeout_ms)
-{
-	uint64_t deadline = now_ms() + timeout_ms;
-
-	while (chan_ull(index, "waiters") != n) {
-		if (now_ms() >= deadline)
-			return false;
-		sleep_ms(1);
-	}
-	return true;
-}
-
-/*
- * Start a waiter and wait until it blocks: n waiters on its channel,
- * asleep ('S'). Channel 0 is watched through the fixture's descriptor,
- * others through sysfs.
- */
-static void waiter_start_blocked(struct waiter *w, const struct wreq *rq,
-				 uint32_t n)
-{
-	waiter_start(w, rq);
-	if (rq->index == CHAN ? !wait_waiters(n, SETTLE_MS) :
-	    !wait_chan_waiters(rq->index, n, SETTLE_MS)) {
-		if (waiter_poll(w, 0) == 1)
-			ck_abort_msg("waiter %d did not block: %lld (%s)",
-				     (int)w->pid, (long long)w->res.ret,
-				     errname(w->res.err));
-		ck_abort_msg("cipc%u: %llu waiters, expected %u", rq->index,
-			     chan_ull(rq->index, "waiters"), n);
-	}
-	ck_assert_msg(wait_proc_state(w->pid, 'S', SETTLE_MS),
-		      "blocked waiter %d is in state '%c', not 'S'",
-		      (int)w->pid, proc_state(w->pid));
-}
-
-static bool waiter_saw_signal(struct waiter *w, unsigned int timeout_ms)
-{
-	struct pollfd pfd = { .fd = w->sig_fd, .events = POLLIN };
-	char c;
-
-	if (poll(&pfd, 1, (int)timeout_ms) != 1)
-		return false;
-	return read(w->sig_fd, &c, 1) == 1;
-}
-
-static void waiter_end(struct waiter *w)
-{
-	if (w->pid <= 0)
-		return;
-	kill(w->pid, SIGKILL);
-	reap(w->pid, SETTLE_MS);
-	close(w->res_fd);
-	close(w->sig_fd);
-	w->pid = 0;
-}
-
-#define WAIT_FOREVER	{ .op = W_WAIT, .timeout_ns = CIPC_TIMEOUT_INFINITE }
 
 /* ---- opening ---------------------------------------------------------- */
 
@@ -772,83 +249,123 @@ END_TEST
 
 /* ---- information ------------------------------------------------------ */
 
+/* Every getter of a fresh snapshot equals the driver's CIPC_IOC_INFO. */
 static void expect_info(struct cipc_channel *ch, const char *when)
 {
-	struct cipc_channel_info li;
-	struct cipc_info ki;
+	struct cipc_channel_info *li = ck_ok_ptr(cipc_channel_get_info(ch));
+	struct cipc_info ki = raw_info();
 
-	memset(&li, 0xa5, sizeof(li));
-	ck_ok(cipc_channel_get_info(ch, &li));
-	ki = raw_info();
-	ck_assert_msg(li.index == ki.index && li.id == ki.id &&
-		      li.abi_version == ki.abi_version &&
-		      li.msg_max == ki.msg_max && li.mode == ki.mode &&
-		      li.count == ki.count && li.waiters == ki.waiters &&
-		      li.generation == ki.generation &&
-		      li.msg_len == ki.msg_len,
-		      "%s: library info (index %u id %" PRIu64 " abi %u "
-		      "msg_max %zu mode %d count %u waiters %u generation %"
-		      PRIu64 " msg_len %zu) != driver's (%u %llu %u %u %u %u "
-		      "%u %llu %u)", when, li.index, li.id, li.abi_version,
-		      li.msg_max, (int)li.mode, li.count, li.waiters,
-		      li.generation, li.msg_len, ki.index,
-		      (unsigned long long)ki.id, ki.abi_version, ki.msg_max,
-		      ki.mode, ki.count, ki.waiters,
-		      (unsigned long long)ki.generation, ki.msg_len);
+#define EXPECT(getter, field) ck_assert_msg(				\
+		(uint64_t)cipc_channel_info_get_##getter(li) ==	\
+		(uint64_t)ki.field, "%s: cipc_channel_info_get_" #getter\
+		"() = %llu, the driver says %llu", when,		\
+		(unsigned long long)cipc_channel_info_get_##getter(li),\
+		(unsigned long long)ki.field)
+	EXPECT(index, index);
+	EXPECT(id, id);
+	EXPECT(abi_version, abi_version);
+	EXPECT(msg_max, msg_max);
+	EXPECT(mode, mode);
+	EXPECT(count, count);
+	EXPECT(waiters, waiters);
+	EXPECT(max_waiters, max_waiters);
+	EXPECT(queued, queued);
+	EXPECT(queue_depth, queue_depth);
+	EXPECT(generation, generation);
+	EXPECT(seq, seq);
+	EXPECT(msg_len, msg_len);
+#undef EXPECT
+	ck_assert_msg(cipc_channel_info_is_all(li) ==
+		      !!(ki.flags & CIPC_INFO_ALL), "%s: is_all %d, flags %#x",
+		      when, cipc_channel_info_is_all(li), ki.flags);
+	cipc_channel_info_free(li);
 }
 
 START_TEST(test_info)
 {
 	REQUIRE_MSG_MAX(3);
 	struct cipc_channel *ch = open_ch(O_RDWR);
-	struct cipc_channel_info info;
+	struct cipc_channel_info *info;
 	struct waiter w;
 	const struct wreq rq = WAIT_FOREVER;
-	uint64_t gen;
+	uint64_t gen, seq;
 
-	ck_ok(cipc_channel_get_info(ch, &info));
-	ck_assert_uint_eq(info.index, CHAN);
-	ck_assert_uint_eq(info.id, sysfs_ull("id"));
-	ck_assert_uint_eq(info.id, cipc_channel_id(ch));
-	ck_assert_uint_eq(info.abi_version, CIPC_ABI_VERSION);
-	ck_assert_uint_eq(info.msg_max, param("msg_max"));
-	ck_assert_int_eq(info.mode, CIPC_CHANNEL_MODE_ONE);
-	ck_assert_uint_eq(info.count, 0);
-	ck_assert_uint_eq(info.waiters, 0);
-	ck_assert_uint_eq(info.msg_len, 0);
-	ck_assert_uint_eq(info.generation, sysfs_ull("generation"));
-	gen = info.generation;
+	info = ck_ok_ptr(cipc_channel_get_info(ch));
+	ck_assert_uint_eq(cipc_channel_info_get_index(info), CHAN);
+	ck_assert_uint_eq(cipc_channel_info_get_id(info), sysfs_ull("id"));
+	ck_assert_uint_eq(cipc_channel_info_get_id(info), cipc_channel_id(ch));
+	ck_assert_uint_eq(cipc_channel_info_get_abi_version(info),
+			  CIPC_ABI_VERSION);
+	ck_assert_uint_eq(cipc_channel_info_get_msg_max(info),
+			  param("msg_max"));
+	ck_assert_uint_eq(cipc_channel_info_get_queue_depth(info),
+			  param("queue_depth"));
+	ck_assert_uint_eq(cipc_channel_info_get_queue_depth(info),
+			  sysfs_ull("queue_depth"));
+	ck_assert_uint_eq(cipc_channel_info_get_max_waiters(info),
+			  param("max_waiters"));
+	ck_assert_uint_eq(cipc_channel_info_get_max_waiters(info),
+			  sysfs_ull("max_waiters"));
+	ck_assert_int_eq(cipc_channel_info_get_mode(info),
+			 CIPC_CHANNEL_MODE_ONE);
+	ck_assert(!cipc_channel_info_is_all(info));
+	ck_assert_uint_eq(cipc_channel_info_get_count(info), 0);
+	ck_assert_uint_eq(cipc_channel_info_get_waiters(info), 0);
+	ck_assert_uint_eq(cipc_channel_info_get_queued(info), 0);
+	ck_assert_uint_eq(cipc_channel_info_get_msg_len(info), 0);
+	ck_assert_uint_eq(cipc_channel_info_get_generation(info),
+			  sysfs_ull("generation"));
+	ck_assert_uint_eq(cipc_channel_info_get_seq(info), sysfs_ull("seq"));
+	gen = cipc_channel_info_get_generation(info);
+	seq = cipc_channel_info_get_seq(info);
+	cipc_channel_info_free(info);
 	expect_info(ch, "clean");
 
-	ck_ok(cipc_channel_send(ch, "abc", 3, CIPC_SEND_ONE));
+	/* A snapshot: it does not follow the channel. */
+	info = ck_ok_ptr(cipc_channel_get_info(ch));
+	ck_ok(cipc_channel_send(ch, "abc", 3, CIPC_SEND_ONE, NULL));
 	ck_ok(cipc_channel_complete(ch));
 	ck_ok(cipc_channel_complete(ch));
-	ck_ok(cipc_channel_get_info(ch, &info));
-	ck_assert_uint_eq(info.count, 3);
-	ck_assert_uint_eq(info.msg_len, 3);
+	ck_assert_uint_eq(cipc_channel_info_get_count(info), 0);
+	ck_assert_uint_eq(cipc_channel_info_get_seq(info), seq);
+	cipc_channel_info_free(info);
+	info = ck_ok_ptr(cipc_channel_get_info(ch));
+	ck_assert_uint_eq(cipc_channel_info_get_count(info), 3);
+	/* Messages queued: the completes without one have none. */
+	ck_assert_uint_eq(cipc_channel_info_get_queued(info), 1);
+	ck_assert_uint_eq(cipc_channel_info_get_msg_len(info), 3);
+	ck_assert_uint_eq(cipc_channel_info_get_seq(info), seq + 3);
+	ck_assert_uint_eq(sysfs_ull("count"), 3);
+	ck_assert_uint_eq(sysfs_ull("queued"), 1);
+	ck_assert_uint_eq(sysfs_ull("seq"), seq + 3);
+	cipc_channel_info_free(info);
 	expect_info(ch, "after 3 completes");
 
 	ck_ok(cipc_channel_complete_all(ch));
 	ck_ok(cipc_channel_set_mode(ch, CIPC_CHANNEL_MODE_ALL));
-	ck_ok(cipc_channel_get_info(ch, &info));
-	ck_assert_uint_eq(info.count, CIPC_COUNT_ALL);
-	ck_assert_uint_eq(info.count, CIPC_DONE_ALL);
-	ck_assert_int_eq(info.mode, CIPC_CHANNEL_MODE_ALL);
+	info = ck_ok_ptr(cipc_channel_get_info(ch));
+	ck_assert(cipc_channel_info_is_all(info));
+	ck_assert_uint_eq(cipc_channel_info_get_count(info), 0);
+	ck_assert_int_eq(cipc_channel_info_get_mode(info),
+			 CIPC_CHANNEL_MODE_ALL);
+	ck_assert_uint_eq(sysfs_ull("all"), 1);
+	cipc_channel_info_free(info);
 	expect_info(ch, "after complete_all");
 
 	ck_ok(cipc_channel_reinit(ch));
 	waiter_start_blocked(&w, &rq, 1);
-	ck_ok(cipc_channel_get_info(ch, &info));
-	ck_assert_uint_eq(info.waiters, 1);
-	ck_assert_uint_eq(info.generation, gen + 1);
-	ck_assert_uint_eq(info.count, 0);
-	ck_assert_uint_eq(info.msg_len, 0);
+	info = ck_ok_ptr(cipc_channel_get_info(ch));
+	ck_assert_uint_eq(cipc_channel_info_get_waiters(info), 1);
+	ck_assert_uint_eq(cipc_channel_info_get_generation(info), gen + 1);
+	ck_assert_uint_eq(cipc_channel_info_get_count(info), 0);
+	ck_assert_uint_eq(cipc_channel_info_get_queued(info), 0);
+	ck_assert_uint_eq(cipc_channel_info_get_msg_len(info), 0);
+	ck_assert(!cipc_channel_info_is_all(info));
+	cipc_channel_info_free(info);
 	expect_info(ch, "with a waiter");
 	ck_ok(cipc_channel_complete(ch));
 	ck_assert_int_eq(waiter_result(&w, RELEASE_MS)->ret, 0);
 	waiter_end(&w);
-
-	ck_fails(cipc_channel_get_info(ch, NULL), EINVAL);
 	cipc_channel_close(ch);
 }
 END_TEST
@@ -939,7 +456,8 @@ START_TEST(test_complete_all_releases_waiters)
 	for (unsigned int i = 0; i < 3; i++)
 		ck_assert_int_eq(waiter_result(&w[i], RELEASE_MS)->ret, 0);
 	ck_assert_msg(wait_waiters(0, SETTLE_MS), "waiters not back to 0");
-	ck_assert_uint_eq(raw_count(), CIPC_DONE_ALL);
+	ck_assert(raw_info().flags & CIPC_INFO_ALL);
+	ck_assert_uint_eq(raw_count(), 0);
 
 	/* Every later wait passes, consuming nothing, until reinit. */
 	ck_assert_int_eq(ck_ok(cipc_channel_done(ch)), 1);
@@ -948,7 +466,7 @@ START_TEST(test_complete_all_releases_waiters)
 		ck_ok(cipc_channel_wait(ch, CIPC_TIMEOUT_INFINITE));
 		ck_ok(cipc_channel_trywait(ch));
 	}
-	ck_assert_uint_eq(raw_count(), CIPC_DONE_ALL);
+	ck_assert(raw_info().flags & CIPC_INFO_ALL);
 	ck_ok(cipc_channel_reinit(ch));
 	ck_assert_int_eq(ck_ok(cipc_channel_done(ch)), 0);
 	ck_fails(cipc_channel_trywait(ch), EAGAIN);
@@ -974,7 +492,7 @@ START_TEST(test_wait_timeout)
 	struct cipc_stats want = { 0 };
 	uint64_t t0, el;
 	char buf[16];
-	size_t len = 99;
+	struct cipc_msg_info mi = { .len = 99 };
 
 	t0 = now_ms();
 	ck_fails(cipc_channel_wait(ch, 200 * NS_PER_MS), ETIMEDOUT);
@@ -984,11 +502,11 @@ START_TEST(test_wait_timeout)
 
 	t0 = now_ms();
 	ck_fails(cipc_channel_receive(ch, buf, sizeof(buf), 100 * NS_PER_MS,
-				      &len), ETIMEDOUT);
+				      &mi), ETIMEDOUT);
 	el = now_ms() - t0;
 	ck_assert_msg(el >= 100 && el < 100 + RELEASE_MS,
 		      "a 100 ms receive took %" PRIu64 " ms", el);
-	ck_assert_uint_eq(len, 99);	/* untouched on failure */
+	ck_assert_uint_eq(mi.len, 99);	/* untouched on failure */
 
 	/* 0 tries once. */
 	t0 = now_ms();
@@ -1060,21 +578,11 @@ START_TEST(test_eintr_receive)
 }
 END_TEST
 
-/* A timed wait fails with EINTR even under SA_RESTART. */
-START_TEST(test_sa_restart_timed)
-{
-	const struct wreq rq = { .op = W_WAIT,
-		.timeout_ns = 60000 * NS_PER_MS, .sig = S_RESTART };
-
-	eintr(&rq);
-}
-END_TEST
-
 /*
- * A wait without a time limit (any negative timeout) is restarted by the
- * kernel under SA_RESTART: the handler runs, the wait goes on, a complete
- * ends it. (Were negative timeouts passed as huge timed waits, this would
- * be EINTR.)
+ * A wait without a time limit (any negative timeout), and a timed one (the
+ * library passes an absolute deadline), is restarted by the kernel under
+ * SA_RESTART: the handler runs, the wait goes on, a complete ends it.
+ * That the restarted timed wait keeps its deadline is test_lib_msg.c's.
  */
 static void sa_restart_forever(int64_t timeout_ns)
 {
@@ -1113,7 +621,13 @@ START_TEST(test_sa_restart_any_negative)
 }
 END_TEST
 
-/* Stopped and continued: a wait without limit goes on, a timed one EINTR. */
+START_TEST(test_sa_restart_timed)
+{
+	sa_restart_forever(60000 * NS_PER_MS);
+}
+END_TEST
+
+/* Stopped and continued: a wait goes on, with or without a time limit. */
 START_TEST(test_stop_continue)
 {
 	struct cipc_channel *ch = open_ch(O_WRONLY);
@@ -1140,10 +654,14 @@ START_TEST(test_stop_continue)
 	ck_assert_int_eq(kill(w.pid, SIGSTOP), 0);
 	ck_assert(wait_proc_state(w.pid, 'T', SETTLE_MS));
 	ck_assert_int_eq(kill(w.pid, SIGCONT), 0);
+	ck_assert_msg(wait_waiters(1, SETTLE_MS) &&
+		      wait_proc_state(w.pid, 'S', SETTLE_MS),
+		      "the timed wait was not restarted");
+	waiter_expect_blocked(&w, BLOCKED_MS);
+	ck_ok(cipc_channel_complete(ch));
 	r = waiter_result(&w, RELEASE_MS);
-	ck_assert_msg(r->ret == -1 && r->err == EINTR,
-		      "stopped timed wait returned %lld (%s), not -1/EINTR",
-		      (long long)r->ret, errname(r->err));
+	ck_assert_msg(r->ret == 0, "stopped timed wait returned %lld (%s), "
+		      "not 0", (long long)r->ret, errname(r->err));
 	waiter_end(&w);
 	cipc_channel_close(ch);
 }
@@ -1199,86 +717,118 @@ END_TEST
 
 /* ---- messages ---------------------------------------------------------- */
 
-/* A page that faults. */
-static void *bad_page(void)
-{
-	void *p = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
-		       -1, 0);
-
-	ck_assert_msg(p != MAP_FAILED, "mmap: %s", errname(errno));
-	return p;
-}
 
 START_TEST(test_send_receive)
 {
 	REQUIRE_MSG_MAX(16);
 	struct cipc_channel *ch = open_ch(O_RDWR);
+	struct cipc_msg_info mi;
 	char buf[MSG_BUF_SIZE];
-	size_t len;
+	uint64_t seq = 0;
 	ssize_t n;
 
-	ck_ok(cipc_channel_send(ch, "hello", 5, CIPC_SEND_ONE));
+	ck_ok(cipc_channel_send(ch, "hello", 5, CIPC_SEND_ONE, &seq));
+	ck_assert_uint_eq(seq, raw_info().seq);
 	ck_assert_uint_eq(raw_count(), 1);
 	ck_assert_uint_eq(raw_info().msg_len, 5);
-	len = 0;
-	n = ck_ok(cipc_channel_receive(ch, buf, 64, 0, &len));
+	memset(&mi, 0xa5, sizeof(mi));
+	n = ck_ok(cipc_channel_receive(ch, buf, 64, 0, &mi));
 	ck_assert_int_eq(n, 5);
-	ck_assert_uint_eq(len, 5);
+	ck_assert_uint_eq(mi.len, 5);
+	ck_assert_uint_eq(mi.seq, seq);
+	ck_assert_uint_eq(mi.generation, raw_info().generation);
+	ck_assert_uint_eq(mi.flags, CIPC_MSG_HAS_MSG);
+	for (size_t i = 0; i < 7; i++)
+		ck_assert_uint_eq(mi.reserved[i], 0);	/* zeroed */
 	ck_assert_mem_eq(buf, "hello", 5);
 	ck_assert_uint_eq(raw_count(), 0);
 
-	/* The message stays: a complete without one delivers it again. */
+	/* No message stays behind: a complete without one delivers none. */
 	ck_ok(cipc_channel_complete(ch));
-	memset(buf, 0, sizeof(buf));
+	memset(buf, 'Z', 8);
 	ck_assert_int_eq(ck_ok(cipc_channel_receive(ch, buf, sizeof(buf),
 						    CIPC_TIMEOUT_INFINITE,
-						    NULL)), 5);
-	ck_assert_mem_eq(buf, "hello", 5);
+						    &mi)), 0);
+	ck_assert_uint_eq(mi.len, 0);
+	ck_assert_uint_eq(mi.flags, 0);
+	ck_assert_uint_eq(mi.seq, seq + 1);
+	ck_assert_mem_eq(buf, "ZZZZZZZZ", 8);
 
-	/* Truncated to the buffer; msg_len is the full length; the rest of
-	 * the buffer is untouched. */
-	ck_ok(cipc_channel_send(ch, "0123456789", 10, CIPC_SEND_ONE));
+	/* Truncated to the buffer; len is the full length; the rest of the
+	 * buffer is untouched. */
+	ck_ok(cipc_channel_send(ch, "0123456789", 10, CIPC_SEND_ONE, NULL));
 	memset(buf, 'Z', 8);
-	len = 0;
-	ck_assert_int_eq(ck_ok(cipc_channel_receive(ch, buf, 4, 0, &len)), 4);
-	ck_assert_uint_eq(len, 10);
+	ck_assert_int_eq(ck_ok(cipc_channel_receive(ch, buf, 4, 0, &mi)), 4);
+	ck_assert_uint_eq(mi.len, 10);
 	ck_assert_mem_eq(buf, "0123ZZZZ", 8);
 
 	/* Only the length. */
-	ck_ok(cipc_channel_complete(ch));
-	len = 0;
-	ck_assert_int_eq(ck_ok(cipc_channel_receive(ch, NULL, 0, 0, &len)), 0);
-	ck_assert_uint_eq(len, 10);
+	ck_ok(cipc_channel_send(ch, "0123456789", 10, CIPC_SEND_ONE, NULL));
+	ck_assert_int_eq(ck_ok(cipc_channel_receive(ch, NULL, 0, 0, &mi)), 0);
+	ck_assert_uint_eq(mi.len, 10);
+	ck_assert_uint_eq(mi.flags, CIPC_MSG_HAS_MSG);
 	/* NULL with a size: EINVAL, nothing consumed. */
-	ck_ok(cipc_channel_complete(ch));
-	ck_fails(cipc_channel_receive(ch, NULL, 5, 0, &len), EINVAL);
+	ck_ok(cipc_channel_send(ch, "abc", 3, CIPC_SEND_ONE, &seq));
+	memset(&mi, 0xa5, sizeof(mi));
+	ck_fails(cipc_channel_receive(ch, NULL, 5, 0, &mi), EINVAL);
+	ck_assert_uint_eq(mi.seq, 0xa5a5a5a5a5a5a5a5ULL);  /* untouched */
 	ck_assert_uint_eq(raw_count(), 1);
-	/* A bad buffer: EFAULT, nothing consumed. */
-	ck_fails(cipc_channel_receive(ch, bad_page(), 16, 0, &len), EFAULT);
+	/* A bad buffer: EFAULT, nothing consumed: the message is still at
+	 * the head of the queue. */
+	ck_fails(cipc_channel_receive(ch, bad_page(), 16, 0, &mi), EFAULT);
 	ck_assert_uint_eq(raw_count(), 1);
-	ck_ok(cipc_channel_trywait(ch));
+	ck_assert_uint_eq(raw_info().queued, 1);
+	ck_assert_int_eq(ck_ok(cipc_channel_tryreceive(ch, buf, sizeof(buf),
+						       &mi)), 3);
+	ck_assert_mem_eq(buf, "abc", 3);
+	ck_assert_uint_eq(mi.seq, seq);
 
-	/* An empty message. */
-	ck_ok(cipc_channel_send(ch, NULL, 0, CIPC_SEND_ONE));
-	len = 99;
+	/* An empty message (a pointer, length 0) is a message... */
+	ck_ok(cipc_channel_send(ch, "", 0, CIPC_SEND_ONE, NULL));
+	mi.len = 99;
 	ck_assert_int_eq(ck_ok(cipc_channel_receive(ch, buf, sizeof(buf), 0,
-						    &len)), 0);
-	ck_assert_uint_eq(len, 0);
+						    &mi)), 0);
+	ck_assert_uint_eq(mi.len, 0);
+	ck_assert_uint_eq(mi.flags, CIPC_MSG_HAS_MSG);
+	/* ...NULL and 0 is none. */
+	ck_ok(cipc_channel_send(ch, NULL, 0, CIPC_SEND_ONE, NULL));
+	ck_assert_int_eq(ck_ok(cipc_channel_receive(ch, buf, sizeof(buf), 0,
+						    &mi)), 0);
+	ck_assert_uint_eq(mi.flags, 0);
+	ck_assert_uint_eq(raw_stats().bytes_in, 5 + 10 + 10 + 3);
+
+	/* A bad message: EFAULT (EINVAL for NULL), nothing changes. */
+	seq = raw_info().seq;
+	ck_fails(cipc_channel_send(ch, bad_page(), 5, CIPC_SEND_ONE, NULL),
+		 EFAULT);
+	ck_fails(cipc_channel_send(ch, bad_page(), 5, CIPC_SEND_MODE, NULL),
+		 EFAULT);
+	ck_fails(cipc_channel_send(ch, bad_page(), 5, CIPC_SEND_MODE, &seq),
+		 EFAULT);
+	ck_fails(cipc_channel_send(ch, NULL, 5, CIPC_SEND_MODE, NULL), EINVAL);
+	ck_fails(cipc_channel_send(ch, NULL, 5, CIPC_SEND_ONE, NULL), EINVAL);
+	ck_assert_uint_eq(raw_info().seq, seq);
+	ck_assert_uint_eq(raw_count(), 0);
+	ck_assert_uint_eq(raw_info().queued, 0);
 
 	/* complete_all with a message: every wait gets it. */
-	ck_ok(cipc_channel_send(ch, "all of you", 10, CIPC_SEND_ALL));
+	ck_ok(cipc_channel_send(ch, "all of you", 10, CIPC_SEND_ALL, &seq));
 	for (int i = 0; i < 2; i++) {
 		memset(buf, 0, sizeof(buf));
 		ck_assert_int_eq(ck_ok(cipc_channel_receive(ch, buf,
 							    sizeof(buf), 0,
-							    &len)), 10);
+							    &mi)), 10);
 		ck_assert_mem_eq(buf, "all of you", 10);
+		ck_assert_uint_eq(mi.seq, seq);
+		ck_assert_uint_eq(mi.flags, CIPC_MSG_ALL | CIPC_MSG_HAS_MSG);
 	}
-	ck_assert_uint_eq(raw_count(), CIPC_DONE_ALL);
-	/* A bad message: EFAULT, nothing changes. */
-	ck_fails(cipc_channel_send(ch, bad_page(), 5, CIPC_SEND_ONE), EFAULT);
-	ck_fails(cipc_channel_send(ch, NULL, 5, CIPC_SEND_MODE), EFAULT);
+	ck_assert(raw_info().flags & CIPC_INFO_ALL);
+	/* complete_all's message stays until a reinit. */
+	ck_fails(cipc_channel_send(ch, bad_page(), 5, CIPC_SEND_ALL, NULL),
+		 EFAULT);
+	ck_fails(cipc_channel_send(ch, NULL, 5, CIPC_SEND_ALL, NULL), EINVAL);
 	ck_assert_uint_eq(raw_info().msg_len, 10);
+	ck_assert_uint_eq(raw_info().seq, seq);
 	cipc_channel_close(ch);
 }
 END_TEST
@@ -1288,8 +838,9 @@ START_TEST(test_receive_huge_size)
 {
 	static const char msg[] = "twenty bytes message";
 	struct cipc_channel *ch;
+	struct cipc_msg_info mi;
 	char *buf;
-	size_t len = 0, max;
+	size_t max;
 
 	REQUIRE_MSG_MAX(sizeof(msg) - 1);
 	if (sizeof(size_t) <= 4)
@@ -1299,12 +850,13 @@ START_TEST(test_receive_huge_size)
 	/* The driver touches at most msg_max bytes of it. */
 	buf = calloc(1, max);
 	ck_assert_ptr_nonnull(buf);
-	ck_ok(cipc_channel_send(ch, msg, sizeof(msg) - 1, CIPC_SEND_ONE));
+	ck_ok(cipc_channel_send(ch, msg, sizeof(msg) - 1, CIPC_SEND_ONE,
+				NULL));
 	ck_assert_int_eq(ck_ok(cipc_channel_receive(ch, buf,
 						    (size_t)UINT32_MAX + 11, 0,
-						    &len)),
+						    &mi)),
 			 (ssize_t)(sizeof(msg) - 1));
-	ck_assert_uint_eq(len, sizeof(msg) - 1);
+	ck_assert_uint_eq(mi.len, sizeof(msg) - 1);
 	ck_assert_mem_eq(buf, msg, sizeof(msg) - 1);
 	free(buf);
 	cipc_channel_close(ch);
@@ -1321,12 +873,15 @@ START_TEST(test_receive_cross_process)
 	const struct wres *r;
 	struct cipc_stats want = { 0 };
 	struct waiter w;
+	uint64_t seq;
 
 	waiter_start_blocked(&w, &rq, 1);
-	ck_ok(cipc_channel_send(ch, "wake up", 7, CIPC_SEND_ONE));
+	ck_ok(cipc_channel_send(ch, "wake up", 7, CIPC_SEND_ONE, &seq));
 	r = waiter_result(&w, RELEASE_MS);
 	ck_assert_int_eq(r->ret, 4);
-	ck_assert_uint_eq(r->msg_len, 7);
+	ck_assert_uint_eq(r->mi.len, 7);
+	ck_assert_uint_eq(r->mi.seq, seq);
+	ck_assert_uint_eq(r->mi.flags, CIPC_MSG_HAS_MSG);
 	ck_assert_mem_eq(r->msg, "wake", 4);
 	waiter_end(&w);
 
@@ -1349,72 +904,107 @@ START_TEST(test_send_emsgsize)
 	char *big = calloc(1, max + 1);
 	const struct cipc_stats zero = { 0 };
 	char small[8] = "small";
+	uint64_t seq = 77;
 
 	ck_assert_ptr_nonnull(big);
 	for (size_t i = 0; i < 3; i++) {
-		ck_fails(cipc_channel_send(ch, big, max + 1, hows[i]),
+		ck_fails(cipc_channel_send(ch, big, max + 1, hows[i], &seq),
+			 EMSGSIZE);
+		ck_fails(cipc_channel_send(ch, big, max + 1, hows[i], NULL),
 			 EMSGSIZE);
 		/* Above what the ABI carries: refused before the driver
 		 * could see a length truncated to 32 bits (here: 1). */
 		ck_fails(cipc_channel_send(ch, small, (size_t)UINT32_MAX + 2,
-					   hows[i]), EMSGSIZE);
-		ck_fails(cipc_channel_send(ch, small, SIZE_MAX, hows[i]),
+					   hows[i], NULL), EMSGSIZE);
+		ck_fails(cipc_channel_send(ch, small, SIZE_MAX, hows[i], &seq),
 			 EMSGSIZE);
 	}
-	ck_fails(cipc_channel_send(ch, small, 5, (enum cipc_send_how)3),
+	ck_assert_uint_eq(seq, 77);	/* untouched on failure */
+	ck_fails(cipc_channel_send(ch, small, 5, (enum cipc_send_how)3, NULL),
 		 EINVAL);
-	ck_fails(cipc_channel_send(ch, small, 5, (enum cipc_send_how)-1),
+	ck_fails(cipc_channel_send(ch, small, 5, (enum cipc_send_how)-1, NULL),
 		 EINVAL);
 	/* Nothing changed. */
 	ck_assert_uint_eq(raw_count(), 0);
 	ck_assert_uint_eq(raw_info().msg_len, 0);
+	ck_assert_uint_eq(raw_info().seq, sysfs_ull("seq"));
 	expect_stats(&zero, "refused sends");
 	/* msg_max itself is fine. */
-	ck_ok(cipc_channel_send(ch, big, max, CIPC_SEND_ONE));
+	ck_ok(cipc_channel_send(ch, big, max, CIPC_SEND_ONE, NULL));
 	ck_assert_uint_eq(raw_info().msg_len, max);
 	free(big);
 	cipc_channel_close(ch);
 }
 END_TEST
 
-/* CIPC_SEND_MODE signals as the mode says (it is write(2)). */
+/*
+ * CIPC_SEND_MODE signals as the mode says: by write(2) (a message, no seq
+ * wanted), or by the ioctl of the mode read first (no message, or a seq).
+ */
 START_TEST(test_send_mode)
 {
 	REQUIRE_MSG_MAX(3);
-	struct cipc_channel *ch = open_ch(O_RDWR);
+	struct cipc_channel *ch = open_ch(O_RDWR), *rd;
 	const struct wreq rq = WAIT_FOREVER;
+	struct cipc_msg_info mi;
 	struct cipc_stats st;
 	struct waiter w[2];
+	uint64_t seq = 0, seq2 = 0;
 	char buf[16];
-	size_t len;
 
 	ck_ok(cipc_channel_set_mode(ch, CIPC_CHANNEL_MODE_ALL));
 	waiter_start_blocked(&w[0], &rq, 1);
 	waiter_start_blocked(&w[1], &rq, 2);
-	ck_ok(cipc_channel_send(ch, "all", 3, CIPC_SEND_MODE));
+	ck_ok(cipc_channel_send(ch, "all", 3, CIPC_SEND_MODE, NULL));
 	ck_assert_int_eq(waiter_result(&w[0], RELEASE_MS)->ret, 0);
 	ck_assert_int_eq(waiter_result(&w[1], RELEASE_MS)->ret, 0);
-	ck_assert_uint_eq(raw_count(), CIPC_DONE_ALL);
+	ck_assert(raw_info().flags & CIPC_INFO_ALL);
 	st = raw_stats();
 	ck_assert_uint_eq(st.complete_all, 1);
 	ck_assert_uint_eq(st.complete, 0);
 	waiter_end(&w[0]);
 	waiter_end(&w[1]);
 	ck_assert(wait_waiters(0, SETTLE_MS));
+	/* In mode all, with a seq wanted, and without a message. */
+	ck_ok(cipc_channel_reinit(ch));
+	ck_ok(cipc_channel_send(ch, "ALL", 3, CIPC_SEND_MODE, &seq));
+	ck_assert_uint_eq(seq, raw_info().seq);
+	ck_ok(cipc_channel_reinit(ch));
+	ck_ok(cipc_channel_send(ch, NULL, 0, CIPC_SEND_MODE, &seq2));
+	ck_assert_uint_eq(seq2, seq + 1);
+	ck_assert(raw_info().flags & CIPC_INFO_ALL);
+	ck_assert_uint_eq(raw_stats().complete_all, 3);
 
 	ck_ok(cipc_channel_reinit(ch));
 	ck_ok(cipc_channel_set_mode(ch, CIPC_CHANNEL_MODE_ONE));
-	ck_ok(cipc_channel_send(ch, "one", 3, CIPC_SEND_MODE));
-	ck_ok(cipc_channel_send(ch, NULL, 0, CIPC_SEND_MODE));
-	ck_assert_uint_eq(raw_count(), 2);
+	ck_ok(cipc_channel_send(ch, "one", 3, CIPC_SEND_MODE, NULL));
+	ck_ok(cipc_channel_send(ch, "two", 3, CIPC_SEND_MODE, &seq));
+	ck_ok(cipc_channel_send(ch, NULL, 0, CIPC_SEND_MODE, &seq2));
+	ck_assert_uint_eq(seq2, seq + 1);
+	ck_assert_uint_eq(raw_count(), 3);
 	st = raw_stats();
-	ck_assert_uint_eq(st.complete, 2);
-	ck_assert_uint_eq(st.complete_all, 1);
-	ck_assert_uint_eq(st.bytes_in, 6);
-	len = 99;
-	ck_assert_int_eq(ck_ok(cipc_channel_receive(ch, buf, sizeof(buf), 0,
-						    &len)), 0);
-	ck_assert_uint_eq(len, 0);	/* the empty message replaced "one" */
+	ck_assert_uint_eq(st.complete, 3);
+	ck_assert_uint_eq(st.complete_all, 3);
+	ck_assert_uint_eq(st.bytes_in, 3 + 3 + 6);
+	/*
+	 * In order, each with its own message, the last without one. (Read
+	 * through a handle opened now: ch's latch holds the complete_all()s
+	 * above, which it never saw.)
+	 */
+	rd = open_ch(O_RDONLY);
+	ck_assert_int_eq(ck_ok(cipc_channel_receive(rd, buf, sizeof(buf), 0,
+						    &mi)), 3);
+	ck_assert_mem_eq(buf, "one", 3);
+	ck_assert_uint_eq(mi.seq, seq - 1);
+	ck_assert_int_eq(ck_ok(cipc_channel_receive(rd, buf, sizeof(buf), 0,
+						    &mi)), 3);
+	ck_assert_mem_eq(buf, "two", 3);
+	ck_assert_uint_eq(mi.seq, seq);
+	ck_assert_int_eq(ck_ok(cipc_channel_receive(rd, buf, sizeof(buf), 0,
+						    &mi)), 0);
+	ck_assert_uint_eq(mi.flags, 0);
+	ck_assert_uint_eq(mi.seq, seq2);
+	cipc_channel_close(rd);
 	cipc_channel_close(ch);
 }
 END_TEST
@@ -1427,7 +1017,7 @@ START_TEST(test_reinit)
 	uint64_t gen = raw_info().generation;
 	struct cipc_info info;
 
-	ck_ok(cipc_channel_send(ch, "x", 1, CIPC_SEND_ALL));
+	ck_ok(cipc_channel_send(ch, "x", 1, CIPC_SEND_ALL, NULL));
 	ck_ok(cipc_channel_reinit(ch));
 	info = raw_info();
 	ck_assert_uint_eq(info.generation, gen + 1);
@@ -1441,6 +1031,15 @@ START_TEST(test_reinit)
 }
 END_TEST
 
+/* The mode through the library (which must succeed). */
+static int mode_of(struct cipc_channel *ch)
+{
+	enum cipc_channel_mode m = (enum cipc_channel_mode)99;
+
+	ck_ok(cipc_channel_get_mode(ch, &m));
+	return (int)m;
+}
+
 START_TEST(test_mode)
 {
 	struct cipc_channel *ch = open_ch(O_RDWR);
@@ -1449,12 +1048,12 @@ START_TEST(test_mode)
 	char s[16];
 	__u32 m;
 
-	ck_assert_int_eq(ck_ok(cipc_channel_get_mode(ch)),
+	ck_assert_int_eq(mode_of(ch),
 			 CIPC_CHANNEL_MODE_ONE);
 	ck_ok(cipc_channel_set_mode(ch, CIPC_CHANNEL_MODE_ALL));
-	ck_assert_int_eq(ck_ok(cipc_channel_get_mode(ro)),
+	ck_assert_int_eq(mode_of(ro),
 			 CIPC_CHANNEL_MODE_ALL);
-	ck_assert_int_eq(ck_ok(cipc_channel_get_mode(wo)),
+	ck_assert_int_eq(mode_of(wo),
 			 CIPC_CHANNEL_MODE_ALL);
 	ck_assert_int_eq(ioctl(raw, CIPC_IOC_GET_MODE, &m), 0);
 	ck_assert_uint_eq(m, CIPC_MODE_ALL);
@@ -1464,14 +1063,15 @@ START_TEST(test_mode)
 	ck_ok(cipc_channel_set_mode(wo, CIPC_CHANNEL_MODE_ONE));
 	sysfs_str("mode", s, sizeof(s));
 	ck_assert_str_eq(s, "one");
-	ck_assert_int_eq(ck_ok(cipc_channel_get_mode(ch)),
+	ck_assert_int_eq(mode_of(ch),
 			 CIPC_CHANNEL_MODE_ONE);
 
 	ck_fails(cipc_channel_set_mode(ch, (enum cipc_channel_mode)2), EINVAL);
 	ck_fails(cipc_channel_set_mode(ch, (enum cipc_channel_mode)-1),
 		 EINVAL);
 	ck_fails(cipc_channel_set_mode(ro, CIPC_CHANNEL_MODE_ALL), EBADF);
-	ck_assert_int_eq(ck_ok(cipc_channel_get_mode(ch)),
+	ck_fails(cipc_channel_get_mode(ch, NULL), EINVAL);
+	ck_assert_int_eq(mode_of(ch),
 			 CIPC_CHANNEL_MODE_ONE);
 	cipc_channel_close(wo);
 	cipc_channel_close(ro);
@@ -1479,11 +1079,51 @@ START_TEST(test_mode)
 }
 END_TEST
 
+/*
+ * Every counter of a fresh cipc_channel_get_stats() snapshot equals want,
+ * the driver's ioctl, and the sysfs file that cipc_stat_name() names.
+ */
+static void expect_lib_stats(struct cipc_channel *ch,
+			     const struct cipc_stats *want, const char *when)
+{
+	struct cipc_channel_stats *ls = ck_ok_ptr(cipc_channel_get_stats(ch));
+	const struct cipc_stats ks = raw_stats();
+	unsigned int n = 0;
+
+#define X(f) do {							\
+		enum cipc_stat e = CIPC_STAT_NR;			\
+		for (unsigned int i = 0; i < CIPC_STAT_NR; i++)		\
+			if (!strcmp(cipc_stat_name((enum cipc_stat)i), #f)) \
+				e = (enum cipc_stat)i;			\
+		ck_assert_msg(e != CIPC_STAT_NR, "no counter named " #f); \
+		ck_assert_msg(cipc_channel_stats_get(ls, e) == want->f,	\
+			      "%s: stats " #f " = %" PRIu64 ", expected %llu",\
+			      when, cipc_channel_stats_get(ls, e),	\
+			      (unsigned long long)want->f);		\
+		ck_assert_uint_eq(ks.f, want->f);			\
+		n++;							\
+	} while (0);
+	STATS_FIELDS(X)
+#undef X
+	ck_assert_uint_eq(n, CIPC_STAT_NR);
+	for (unsigned int i = 0; i < CIPC_STAT_NR; i++) {
+		char attr[64];
+
+		snprintf(attr, sizeof(attr), "stats/%s",
+			 cipc_stat_name((enum cipc_stat)i));
+		ck_assert_uint_eq(sysfs_ull(attr),
+				  cipc_channel_stats_get(ls,
+							 (enum cipc_stat)i));
+	}
+	ck_assert_uint_eq(cipc_channel_stats_get(ls, CIPC_STAT_NR), 0);
+	cipc_channel_stats_free(ls);
+}
+
 START_TEST(test_stats_and_reset)
 {
 	REQUIRE_MSG_MAX(9);
 	struct cipc_channel *ch = open_ch(O_RDWR);
-	struct cipc_channel_stats ls;
+	struct cipc_channel_stats *ls;
 	struct cipc_stats want = { 0 };
 	const struct cipc_stats zero = { 0 };
 	char buf[8];
@@ -1492,7 +1132,7 @@ START_TEST(test_stats_and_reset)
 
 	/* Every counter ends at a value of its own, so that no two fields
 	 * can be mixed up unnoticed. */
-	ck_ok(cipc_channel_send(ch, "123456789", 9, CIPC_SEND_ONE));
+	ck_ok(cipc_channel_send(ch, "123456789", 9, CIPC_SEND_ONE, NULL));
 	for (int i = 0; i < 4; i++)
 		ck_ok(cipc_channel_complete(ch));
 	ck_assert_int_eq(ck_ok(cipc_channel_receive(ch, buf, 8, 0, NULL)), 8);
@@ -1517,20 +1157,14 @@ START_TEST(test_stats_and_reset)
 	want.bytes_out = 8;
 	expect_stats(&want, "operations");
 
-	memset(&ls, 0xa5, sizeof(ls));
-	ck_ok(cipc_channel_get_stats(ch, &ls));
-#define X(f) ck_assert_msg(ls.f == want.f, "cipc_channel_get_stats: " #f	\
-			   " = %" PRIu64 ", expected %llu", ls.f,	\
-			   (unsigned long long)want.f);
-	STATS_FIELDS(X)
-#undef X
-	ck_fails(cipc_channel_get_stats(ch, NULL), EINVAL);
+	expect_lib_stats(ch, &want, "operations");
+	ls = ck_ok_ptr(cipc_channel_get_stats(ch));
 
 	/* Unprivileged: EPERM, the counters stay; reading them works. */
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (!pid) {
-		struct cipc_channel_stats cs;
+		struct cipc_channel_stats *cs;
 
 		child_init(getppid());
 		if (setgroups(0, NULL) || setgid(NOBODY) || setuid(NOBODY))
@@ -1540,8 +1174,10 @@ START_TEST(test_stats_and_reset)
 			_exit(11);
 		if (errno != EPERM)
 			_exit(12);
-		if (cipc_channel_get_stats(ch, &cs) || cs.complete != 5)
+		cs = cipc_channel_get_stats(ch);
+		if (!cs || cipc_channel_stats_get(cs, CIPC_STAT_COMPLETE) != 5)
 			_exit(13);
+		cipc_channel_stats_free(cs);
 		_exit(0);
 	}
 	status = reap(pid, SETTLE_MS);
@@ -1558,11 +1194,11 @@ START_TEST(test_stats_and_reset)
 		cipc_channel_close(ro);
 	}
 	expect_stats(&zero, "after reset");
-	memset(&ls, 0xa5, sizeof(ls));
-	ck_ok(cipc_channel_get_stats(ch, &ls));
-#define X(f) ck_assert_uint_eq(ls.f, 0);
-	STATS_FIELDS(X)
-#undef X
+	expect_lib_stats(ch, &zero, "after reset");
+	/* A snapshot: it kept the values of its time. */
+	ck_assert_uint_eq(cipc_channel_stats_get(ls, CIPC_STAT_COMPLETE), 5);
+	ck_assert_uint_eq(cipc_channel_stats_get(ls, CIPC_STAT_BYTES_OUT), 8);
+	cipc_channel_stats_free(ls);
 	cipc_channel_close(ch);
 }
 END_TEST
@@ -1595,6 +1231,15 @@ START_TEST(test_poll)
 	ck_ok(cipc_channel_complete_all(ch));
 	ck_assert_int_eq(poll_now(fd), POLLIN | POLLOUT);
 	ck_ok(cipc_channel_reinit(ch));
+	/* This file saw the channel not done before the complete_all: its
+	 * latch keeps it readable until a wait takes it. */
+	ck_assert_int_eq(poll_now(fd), POLLIN | POLLOUT);
+	{
+		struct cipc_msg_info mi;
+
+		ck_ok(cipc_channel_tryreceive(ch, NULL, 0, &mi));
+		ck_assert_uint_eq(mi.flags, CIPC_MSG_ALL | CIPC_MSG_LATCHED);
+	}
 	ck_assert_int_eq(poll_now(fd), POLLOUT);
 
 	/* A poll asleep here is woken by a complete in another process. */
@@ -1638,34 +1283,38 @@ START_TEST(test_ebadf_modes)
 	struct cipc_channel *ro = open_ch(O_RDONLY);
 	struct cipc_channel *wo = open_ch(O_WRONLY);
 	const struct cipc_stats zero = { 0 };
-	struct cipc_channel_info info;
-	struct cipc_channel_stats st;
+	uint64_t gen = raw_info().generation;
 	char buf[8];
 
 	ck_fails(cipc_channel_complete(ro), EBADF);
 	ck_fails(cipc_channel_complete_all(ro), EBADF);
 	ck_fails(cipc_channel_reinit(ro), EBADF);
 	ck_fails(cipc_channel_set_mode(ro, CIPC_CHANNEL_MODE_ALL), EBADF);
-	ck_fails(cipc_channel_send(ro, "x", 1, CIPC_SEND_ONE), EBADF);
-	ck_fails(cipc_channel_send(ro, "x", 1, CIPC_SEND_ALL), EBADF);
-	ck_fails(cipc_channel_send(ro, "x", 1, CIPC_SEND_MODE), EBADF);
+	ck_fails(cipc_channel_send(ro, "x", 1, CIPC_SEND_ONE, NULL), EBADF);
+	ck_fails(cipc_channel_send(ro, "x", 1, CIPC_SEND_ALL, NULL), EBADF);
+	ck_fails(cipc_channel_send(ro, "x", 1, CIPC_SEND_MODE, NULL), EBADF);
+	ck_fails(cipc_channel_send(ro, NULL, 0, CIPC_SEND_MODE, NULL), EBADF);
 
 	ck_fails(cipc_channel_wait(wo, 0), EBADF);
 	ck_fails(cipc_channel_wait(wo, CIPC_TIMEOUT_INFINITE), EBADF);
 	ck_fails(cipc_channel_trywait(wo), EBADF);
 	ck_fails(cipc_channel_receive(wo, buf, sizeof(buf), 0, NULL), EBADF);
+	ck_fails(cipc_channel_tryreceive(wo, buf, sizeof(buf), NULL), EBADF);
+	ck_fails(cipc_channel_wait_until(wo, CLOCK_MONOTONIC, 0), EBADF);
+	ck_fails(cipc_channel_receive_until(wo, buf, sizeof(buf),
+					    CLOCK_REALTIME, 0, NULL), EBADF);
 
 	for (int i = 0; i < 2; i++) {
 		struct cipc_channel *ch = i ? wo : ro;
 
-		ck_ok(cipc_channel_get_info(ch, &info));
-		ck_ok(cipc_channel_get_stats(ch, &st));
+		cipc_channel_info_free(ck_ok_ptr(cipc_channel_get_info(ch)));
+		cipc_channel_stats_free(ck_ok_ptr(cipc_channel_get_stats(ch)));
 		ck_assert_int_eq(ck_ok(cipc_channel_done(ch)), 0);
-		ck_assert_int_eq(ck_ok(cipc_channel_get_mode(ch)),
+		ck_assert_int_eq(mode_of(ch),
 				 CIPC_CHANNEL_MODE_ONE);
 	}
 	ck_assert_uint_eq(raw_count(), 0);
-	ck_assert_uint_eq(raw_info().generation, info.generation);
+	ck_assert_uint_eq(raw_info().generation, gen);
 	expect_stats(&zero, "refused calls");
 	cipc_channel_close(wo);
 	cipc_channel_close(ro);
@@ -1746,7 +1395,7 @@ static int run_example(char *const argv[], bool send, char *out,
 		ck_assert_msg(wait_waiters(1, SETTLE_MS),
 			      "the example did not start waiting");
 		ck_ok(cipc_channel_send(ch, "hello example", 13,
-					CIPC_SEND_ONE));
+					CIPC_SEND_ONE, NULL));
 		cipc_channel_close(ch);
 	}
 	deadline = now_ms() + SETTLE_MS + RELEASE_MS;
@@ -1783,6 +1432,10 @@ START_TEST(test_example_program)
 	ck_assert_msg(rc == 0, "the example exited %d: %s", rc, out);
 	ck_assert_msg(strstr(out, "message of 13 byte(s): 'hello example'"),
 		      "the example printed: %s", out);
+	/* The signal's sequence number, as the driver counts them. */
+	snprintf(id, sizeof(id), "released by signal %llu: ",
+		 sysfs_ull("seq"));
+	ck_assert_msg(strstr(out, id), "the example printed: %s", out);
 	snprintf(id, sizeof(id), ", id %llu ", sysfs_ull("id"));
 	ck_assert_msg(strstr(out, id), "the example printed: %s", out);
 	rc = run_example(timeout_argv, false, out, sizeof(out));
@@ -1791,228 +1444,6 @@ START_TEST(test_example_program)
 }
 END_TEST
 
-/* ---- the control device, ids, stale handles ---------------------------- */
-
-#define CONTROL_DEV	"/dev/" CIPC_CONTROL_NAME
-
-/* cipc__control_open_path() must return NULL with errno err. */
-#define ck_fails_ctl(call, err) do {					\
-	errno = 0;							\
-	struct cipc_control *ck_fc_r_ = (call);				\
-	int ck_fc_e_ = errno;						\
-	if (ck_fc_r_)							\
-		cipc_control_close(ck_fc_r_);				\
-	ck_assert_msg(!ck_fc_r_ && ck_fc_e_ == (err),			\
-		      "%s: expected NULL with %s, got %s (errno %s)",	\
-		      #call, errname(err), ck_fc_r_ ? "a handle" : "NULL",\
-		      errname(ck_fc_e_));				\
-} while (0)
-
-static bool chan_exists(unsigned int index)
-{
-	char path[64];
-
-	snprintf(path, sizeof(path), "/sys/class/cipc/cipc%u", index);
-	return access(path, F_OK) == 0;
-}
-
-static uint64_t chan_id(unsigned int index)
-{
-	return chan_ull(index, "id");
-}
-
-/* The lowest index without a channel; max_channels if there is none. */
-static unsigned int free_index(void)
-{
-	unsigned int max = param("max_channels"), i = 0;
-
-	while (i < max && chan_exists(i))
-		i++;
-	return i;
-}
-
-/* Open descriptors of this process (to prove that nothing leaked). */
-static int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *de;
-	int n = 0;
-
-	ck_assert_msg(d != NULL, "opendir(/proc/self/fd): %s", errname(errno));
-	while ((de = readdir(d)) != NULL)
-		if (de->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n;
-}
-
-/* The flags (from fdinfo) of our one descriptor open on path, or -1. */
-static int fd_flags_of(const char *path)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *de;
-	int flags = -1, found = 0;
-
-	ck_assert_msg(d != NULL, "opendir(/proc/self/fd): %s", errname(errno));
-	while ((de = readdir(d)) != NULL) {
-		char link[300], target[PATH_MAX], info[512], *p;
-		ssize_t n;
-
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(link, sizeof(link), "/proc/self/fd/%s", de->d_name);
-		n = readlink(link, target, sizeof(target) - 1);
-		if (n < 0)
-			continue;
-		target[n] = '\0';
-		if (strcmp(target, path) != 0)
-			continue;
-		found++;
-		snprintf(link, sizeof(link), "/proc/self/fdinfo/%s",
-			 de->d_name);
-		ck_assert_int_eq(read_file_str(link, info, sizeof(info)), 0);
-		p = strstr(info, "flags:");
-		ck_assert_ptr_nonnull(p);
-		flags = (int)strtol(p + 6, NULL, 8);
-	}
-	closedir(d);
-	ck_assert_msg(found <= 1, "%d descriptors open on %s", found, path);
-	return flags;
-}
-
-/* The driver's view of the control device, on a descriptor of our own. */
-static int raw_ctl_open(void)
-{
-	int fd = open(CONTROL_DEV, O_RDWR | O_CLOEXEC);
-
-	ck_assert_msg(fd >= 0, "open(%s): %s", CONTROL_DEV, errname(errno));
-	return fd;
-}
-
-static struct cipc_ctl_info raw_ctl_info(void)
-{
-	struct cipc_ctl_info info;
-	int fd = raw_ctl_open();
-
-	memset(&info, 0xa5, sizeof(info));
-	ck_assert_msg(ioctl(fd, CIPC_CTL_INFO, &info) == 0,
-		      "CIPC_CTL_INFO: %s", errname(errno));
-	close(fd);
-	return info;
-}
-
-/* The mode of the control node when the case started (tests change it). */
-static mode_t control_mode;
-
-/*
- * Back to the channels of the module's load, 0..channels-1 and no other,
- * through raw ioctls (a library bug must not break the fixture); without a
- * node left by a test where there is no channel, and with the control
- * node's mode as found. NULL, or what went wrong.
- */
-static const char *channels_restore(void)
-{
-	static char err[128];
-	unsigned int base = param("channels"), max = param("max_channels");
-	struct cipc_ctl_info info;
-	struct stat st;
-	int fd;
-
-	if (control_mode && (stat(CONTROL_DEV, &st) < 0 ||
-			     ((st.st_mode & 07777) != control_mode &&
-			      chmod(CONTROL_DEV, control_mode) < 0))) {
-		snprintf(err, sizeof(err), "restoring the mode of %s: %s",
-			 CONTROL_DEV, errname(errno));
-		return err;
-	}
-	fd = open(CONTROL_DEV, O_RDWR | O_CLOEXEC);
-	if (fd < 0) {
-		snprintf(err, sizeof(err), "open(%s): %s", CONTROL_DEV,
-			 errname(errno));
-		return err;
-	}
-	for (unsigned int i = 0; i < max; i++) {
-		struct cipc_ctl_channel cc;
-		bool exists = chan_exists(i);
-
-		if (!exists) {
-			char node[32];
-
-			/* A node made by a test (mknod) of no channel. */
-			snprintf(node, sizeof(node), "/dev/cipc%u", i);
-			if (unlink(node) < 0 && errno != ENOENT) {
-				snprintf(err, sizeof(err), "unlink(%s): %s",
-					 node, errname(errno));
-				close(fd);
-				return err;
-			}
-		}
-		if (exists == (i < base))
-			continue;
-		memset(&cc, 0, sizeof(cc));
-		cc.index = i;
-		if (!exists)
-			cc.flags = CIPC_ADD_INDEX;
-		if (ioctl(fd, exists ? CIPC_CTL_REMOVE : CIPC_CTL_ADD,
-			  &cc) < 0) {
-			snprintf(err, sizeof(err), "%s cipc%u: %s",
-				 exists ? "removing" : "adding back", i,
-				 errname(errno));
-			close(fd);
-			return err;
-		}
-	}
-	memset(&info, 0, sizeof(info));
-	if (ioctl(fd, CIPC_CTL_INFO, &info) < 0 || info.channels != base) {
-		snprintf(err, sizeof(err), "%u channels after restoring, "
-			 "expected %u", info.channels, base);
-		close(fd);
-		return err;
-	}
-	close(fd);
-	return NULL;
-}
-
-/* The unchecked setup of the control case: what its fixture restores. */
-static void control_record(void)
-{
-	struct stat st;
-
-	if (stat(CONTROL_DEV, &st) == 0)
-		control_mode = st.st_mode & 07777;
-}
-
-/* The checked fixture of the control case, before and after each test. */
-static void control_fixture(void)
-{
-	const char *err = channels_restore();
-
-	ck_assert_msg(!err, "fixture: %s", err);
-}
-
-/* The unchecked teardown: runs in the runner, after a failed test too. */
-static void control_cleanup(void)
-{
-	const char *err = channels_restore();
-
-	if (err)
-		fprintf(stderr, "cleanup: %s\n", err);
-}
-
-static struct cipc_control *open_ctl(void)
-{
-	return ck_ok_ptr(cipc_control_open());
-}
-
-/* A new channel at the lowest free index; its index, its id in *id. */
-static unsigned int add_any(struct cipc_control *ctl, uint64_t *id)
-{
-	unsigned int want = free_index();
-	int idx = ck_ok(cipc_control_add(ctl, CIPC_INDEX_ANY, 0, id));
-
-	ck_assert_int_eq(idx, want);
-	return (unsigned int)idx;
-}
 
 START_TEST(test_control_open)
 {
@@ -2020,7 +1451,6 @@ START_TEST(test_control_open)
 		UINT_MAX };
 	char dir[] = "/tmp/cipc-lib-tests.XXXXXX", path[64];
 	struct cipc_control *ctl, *ctl2;
-	struct cipc_control_info info;
 	struct stat st;
 	int fds = count_fds(), fl;
 
@@ -2032,9 +1462,9 @@ START_TEST(test_control_open)
 	ck_assert_msg(fl & O_CLOEXEC, "the control descriptor lacks O_CLOEXEC");
 	/* Two handles at once. */
 	ctl2 = open_ctl();
-	ck_ok(cipc_control_get_info(ctl2, &info));
+	cipc_control_info_free(ck_ok_ptr(cipc_control_get_info(ctl2)));
 	cipc_control_close(ctl2);
-	ck_ok(cipc_control_get_info(ctl, &info));
+	cipc_control_info_free(ck_ok_ptr(cipc_control_get_info(ctl)));
 	/* Closing closes the descriptor and leaves errno alone. */
 	errno = 4242;
 	cipc_control_close(ctl);
@@ -2055,7 +1485,7 @@ START_TEST(test_control_open)
 	snprintf(path, sizeof(path), "%s/control", dir);
 	ck_assert_int_eq(mknod(path, S_IFCHR | 0600, st.st_rdev), 0);
 	ctl = ck_ok_ptr(cipc__control_open_path(path, CIPC_ABI_VERSION));
-	ck_ok(cipc_control_get_info(ctl, &info));
+	cipc_control_info_free(ck_ok_ptr(cipc_control_get_info(ctl)));
 	cipc_control_close(ctl);
 	unlink(path);
 	rmdir(dir);
@@ -2079,40 +1509,64 @@ START_TEST(test_control_info)
 {
 	struct cipc_control *ctl = open_ctl();
 	unsigned int base = param("channels");
-	struct cipc_control_info li;
+	struct cipc_control_info *li;
 	struct cipc_ctl_info ki;
 	unsigned int idx;
 
-	memset(&li, 0xa5, sizeof(li));
-	ck_ok(cipc_control_get_info(ctl, &li));
+	li = ck_ok_ptr(cipc_control_get_info(ctl));
 	ki = raw_ctl_info();
-	ck_assert_uint_eq(li.abi_version, CIPC_ABI_VERSION);
+	ck_assert_uint_eq(cipc_control_info_get_abi_version(li),
+			  CIPC_ABI_VERSION);
 	ck_assert_uint_eq(ki.abi_version, CIPC_ABI_VERSION);
-	ck_assert_uint_eq(li.channels, base);
+	ck_assert_uint_eq(cipc_control_info_get_channels(li), base);
 	ck_assert_uint_eq(ki.channels, base);
-	ck_assert_uint_eq(li.max_channels, param("max_channels"));
-	ck_assert_uint_eq(ki.max_channels, li.max_channels);
-	ck_assert_uint_eq(li.msg_max, param("msg_max"));
-	ck_assert_uint_eq(ki.msg_max, li.msg_max);
+	ck_assert_uint_eq(cipc_control_info_get_max_channels(li),
+			  param("max_channels"));
+	ck_assert_uint_eq(ki.max_channels,
+			  cipc_control_info_get_max_channels(li));
+	ck_assert_uint_eq(cipc_control_info_get_msg_max(li), param("msg_max"));
+	ck_assert_uint_eq(ki.msg_max, cipc_control_info_get_msg_max(li));
+	ck_assert_uint_eq(cipc_control_info_get_queue_depth(li),
+			  param("queue_depth"));
+	ck_assert_uint_eq(ki.queue_depth,
+			  cipc_control_info_get_queue_depth(li));
+	ck_assert_uint_eq(cipc_control_info_get_max_waiters(li),
+			  param("max_waiters"));
+	ck_assert_uint_eq(ki.max_waiters,
+			  cipc_control_info_get_max_waiters(li));
 
-	/* The count follows adds and removes. */
+	/* The count follows adds and removes; a snapshot does not. */
 	idx = add_any(ctl, NULL);
-	ck_ok(cipc_control_get_info(ctl, &li));
-	ck_assert_uint_eq(li.channels, base + 1);
+	ck_assert_uint_eq(cipc_control_info_get_channels(li), base);
+	cipc_control_info_free(li);
+	li = ck_ok_ptr(cipc_control_get_info(ctl));
+	ck_assert_uint_eq(cipc_control_info_get_channels(li), base + 1);
+	cipc_control_info_free(li);
 	ck_ok(cipc_control_remove(ctl, idx));
-	ck_ok(cipc_control_get_info(ctl, &li));
-	ck_assert_uint_eq(li.channels, base);
-	ck_fails(cipc_control_get_info(ctl, NULL), EINVAL);
+	li = ck_ok_ptr(cipc_control_get_info(ctl));
+	ck_assert_uint_eq(cipc_control_info_get_channels(li), base);
+	cipc_control_info_free(li);
 	cipc_control_close(ctl);
 }
 END_TEST
+
+/* cipc_control_add() at index with msg_max, defaults otherwise: the index. */
+static unsigned int ctl_add(struct cipc_control *ctl, unsigned int index,
+			    size_t msg_max, uint64_t *id)
+{
+	unsigned int got = UINT_MAX - 1;
+
+	ck_ok(cipc_control_add(ctl, index, msg_max, 0, 0, &got, id));
+	ck_assert_uint_ne(got, UINT_MAX - 1);
+	return got;
+}
 
 /* The lowest free index, a working channel, root's node, its id. */
 START_TEST(test_control_add_any)
 {
 	struct cipc_control *ctl = open_ctl();
 	unsigned int max = param("max_channels"), idx, idx2;
-	struct cipc_channel_info info;
+	struct cipc_channel_info *info;
 	struct cipc_channel *ch;
 	uint64_t id = UINT64_MAX, id3 = UINT64_MAX;
 	char node[32];
@@ -2129,27 +1583,37 @@ START_TEST(test_control_add_any)
 		      st.st_uid == 0 && st.st_gid == 0, "%s: mode %o, "
 		      "owner %u:%u", node, st.st_mode, st.st_uid, st.st_gid);
 
-	/* A new channel: the module's msg_max, nothing signalled yet. */
+	/* A new channel: the module's defaults, nothing signalled yet. */
 	ch = ck_ok_ptr(cipc_channel_open(idx, O_RDWR));
 	ck_assert_uint_eq(cipc_channel_index(ch), idx);
 	ck_assert_uint_eq(cipc_channel_id(ch), id);
-	memset(&info, 0xa5, sizeof(info));
-	ck_ok(cipc_channel_get_info(ch, &info));
-	ck_assert_uint_eq(info.index, idx);
-	ck_assert_uint_eq(info.id, id);
-	ck_assert_uint_eq(info.msg_max, param("msg_max"));
-	ck_assert_int_eq(info.mode, CIPC_CHANNEL_MODE_ONE);
-	ck_assert_uint_eq(info.count, 0);
-	ck_assert_uint_eq(info.waiters, 0);
-	ck_assert_uint_eq(info.generation, 0);
-	ck_assert_uint_eq(info.msg_len, 0);
-	ck_ok(cipc_channel_send(ch, "x", 1, CIPC_SEND_ONE));
+	info = ck_ok_ptr(cipc_channel_get_info(ch));
+	ck_assert_uint_eq(cipc_channel_info_get_index(info), idx);
+	ck_assert_uint_eq(cipc_channel_info_get_id(info), id);
+	ck_assert_uint_eq(cipc_channel_info_get_msg_max(info),
+			  param("msg_max"));
+	ck_assert_uint_eq(cipc_channel_info_get_queue_depth(info),
+			  param("queue_depth"));
+	ck_assert_uint_eq(cipc_channel_info_get_max_waiters(info),
+			  param("max_waiters"));
+	ck_assert_int_eq(cipc_channel_info_get_mode(info),
+			 CIPC_CHANNEL_MODE_ONE);
+	ck_assert_uint_eq(cipc_channel_info_get_count(info), 0);
+	ck_assert_uint_eq(cipc_channel_info_get_waiters(info), 0);
+	ck_assert_uint_eq(cipc_channel_info_get_generation(info), 0);
+	ck_assert_uint_eq(cipc_channel_info_get_seq(info), 0);
+	ck_assert_uint_eq(cipc_channel_info_get_msg_len(info), 0);
+	cipc_channel_info_free(info);
+	ck_ok(cipc_channel_send(ch, "x", 1, CIPC_SEND_ONE, NULL));
 	ck_ok(cipc_channel_trywait(ch));
 	cipc_channel_close(ch);
 
-	/* The next one takes the next free index; the id may be left out. */
-	idx2 = add_any(ctl, NULL);
+	/* The next one takes the next free index; index and id may be left
+	 * out. */
+	ck_ok(cipc_control_add(ctl, CIPC_INDEX_ANY, 0, 0, 0, NULL, NULL));
+	idx2 = free_index() - 1;
 	ck_assert_uint_ne(idx2, idx);
+	ck_assert(chan_exists(idx2));
 	/* A freed index is the lowest again, with the next id of its slot. */
 	ck_ok(cipc_control_remove(ctl, idx));
 	ck_assert_uint_eq(add_any(ctl, &id3), idx);
@@ -2165,9 +1629,9 @@ START_TEST(test_control_add_at_index)
 {
 	struct cipc_control *ctl = open_ctl();
 	unsigned int max = param("max_channels"), base = param("channels");
-	struct cipc_channel_info info;
+	struct cipc_channel_info *info;
 	struct cipc_channel *ch;
-	unsigned int at, n;
+	unsigned int at, n, idx2 = 77;
 	uint64_t id = UINT64_MAX, id2 = 77;
 
 	if (max < base + 2) {
@@ -2178,46 +1642,62 @@ START_TEST(test_control_add_at_index)
 	}
 	at = max - 1;
 	ck_assert_msg(!chan_exists(at), "cipc%u exists already", at);
-	ck_assert_int_eq(ck_ok(cipc_control_add(ctl, (int)at, 16, &id)),
-			 (int)at);
+	ck_assert_uint_eq(ctl_add(ctl, at, 16, &id), at);
 	ck_assert_uint_eq(chan_id(at), id);
 	ck_assert_uint_eq(id % max, at);
 	ch = ck_ok_ptr(cipc_channel_open(at, O_RDWR));
-	ck_ok(cipc_channel_get_info(ch, &info));
-	ck_assert_uint_eq(info.msg_max, 16);
-	ck_assert_uint_eq(info.id, id);
+	info = ck_ok_ptr(cipc_channel_get_info(ch));
+	ck_assert_uint_eq(cipc_channel_info_get_msg_max(info), 16);
+	ck_assert_uint_eq(cipc_channel_info_get_id(info), id);
+	cipc_channel_info_free(info);
 	ck_fails(cipc_channel_send(ch, "seventeen bytes!!", 17,
-				   CIPC_SEND_ONE), EMSGSIZE);
+				   CIPC_SEND_ONE, NULL), EMSGSIZE);
 	cipc_channel_close(ch);
 
 	n = raw_ctl_info().channels;
-	ck_fails(cipc_control_add(ctl, (int)at, 0, &id2), EEXIST);
+#define ADD_FAILS(index, msg_max, qd, mw, err)				\
+	ck_fails(cipc_control_add(ctl, index, msg_max, qd, mw, &idx2, &id2), \
+		 err)
+	ADD_FAILS(at, 0, 0, 0, EEXIST);
 	if (base > 0)
-		ck_fails(cipc_control_add(ctl, 0, 0, &id2), EEXIST);
-	ck_fails(cipc_control_add(ctl, (int)max, 0, &id2), ENOSPC);
-	ck_fails(cipc_control_add(ctl, INT_MAX, 0, &id2), ENOSPC);
-	ck_fails(cipc_control_add(ctl, -2, 0, &id2), EINVAL);
-	ck_fails(cipc_control_add(ctl, INT_MIN, 0, &id2), EINVAL);
-	ck_fails(cipc_control_add(ctl, CIPC_INDEX_ANY, CIPC_MSG_MAX_LIMIT + 1,
-				  &id2), EINVAL);
+		ADD_FAILS(0, 0, 0, 0, EEXIST);
+	ADD_FAILS(max, 0, 0, 0, ENOSPC);
+	ADD_FAILS(INT_MAX, 0, 0, 0, ENOSPC);
+	ADD_FAILS(CIPC_INDEX_ANY - 1, 0, 0, 0, ENOSPC);
+	ADD_FAILS(CIPC_INDEX_ANY, CIPC_MSG_MAX_LIMIT + 1, 0, 0, EINVAL);
+	ADD_FAILS(CIPC_INDEX_ANY, 0, CIPC_QUEUE_DEPTH_LIMIT + 1, 0, EINVAL);
+	ADD_FAILS(CIPC_INDEX_ANY, 0, UINT_MAX, 0, EINVAL);
+	ADD_FAILS(CIPC_INDEX_ANY, 0, 0, CIPC_MAX_WAITERS_LIMIT + 1, EINVAL);
+	ADD_FAILS(CIPC_INDEX_ANY, 0, 0, UINT_MAX, EINVAL);
 	/* Above what the ABI carries: refused, not truncated (to 0, the
 	 * default, which would succeed). */
-	ck_fails(cipc_control_add(ctl, CIPC_INDEX_ANY, (size_t)UINT32_MAX + 1,
-				  &id2), EINVAL);
-	ck_fails(cipc_control_add(ctl, CIPC_INDEX_ANY, SIZE_MAX, &id2),
-		 EINVAL);
-	ck_assert_uint_eq(id2, 77);
+	ADD_FAILS(CIPC_INDEX_ANY, (size_t)UINT32_MAX + 1, 0, 0, EINVAL);
+	ADD_FAILS(CIPC_INDEX_ANY, SIZE_MAX, 0, 0, EINVAL);
+#undef ADD_FAILS
+	ck_assert_uint_eq(id2, 77);	/* untouched on failure */
+	ck_assert_uint_eq(idx2, 77);
 	ck_assert_uint_eq(raw_ctl_info().channels, n);
 	ck_assert_uint_eq(chan_id(at), id);
 
-	/* The largest msg_max. */
+	/* The largest msg_max, queue_depth and max_waiters. */
 	ck_assert_msg(!chan_exists(at - 1), "cipc%u exists already", at - 1);
-	ck_assert_int_eq(ck_ok(cipc_control_add(ctl, (int)at - 1,
-						CIPC_MSG_MAX_LIMIT, NULL)),
-			 (int)at - 1);
+	ck_ok(cipc_control_add(ctl, at - 1, CIPC_MSG_MAX_LIMIT,
+			       CIPC_QUEUE_DEPTH_LIMIT, CIPC_MAX_WAITERS_LIMIT,
+			       &idx2, NULL));
+	ck_assert_uint_eq(idx2, at - 1);
 	ch = ck_ok_ptr(cipc_channel_open(at - 1, O_RDONLY));
-	ck_ok(cipc_channel_get_info(ch, &info));
-	ck_assert_uint_eq(info.msg_max, CIPC_MSG_MAX_LIMIT);
+	info = ck_ok_ptr(cipc_channel_get_info(ch));
+	ck_assert_uint_eq(cipc_channel_info_get_msg_max(info),
+			  CIPC_MSG_MAX_LIMIT);
+	ck_assert_uint_eq(cipc_channel_info_get_queue_depth(info),
+			  CIPC_QUEUE_DEPTH_LIMIT);
+	ck_assert_uint_eq(cipc_channel_info_get_max_waiters(info),
+			  CIPC_MAX_WAITERS_LIMIT);
+	cipc_channel_info_free(info);
+	ck_assert_uint_eq(chan_ull(at - 1, "queue_depth"),
+			  CIPC_QUEUE_DEPTH_LIMIT);
+	ck_assert_uint_eq(chan_ull(at - 1, "max_waiters"),
+			  CIPC_MAX_WAITERS_LIMIT);
 	cipc_channel_close(ch);
 	ck_ok(cipc_control_remove(ctl, at - 1));
 	ck_ok(cipc_control_remove(ctl, at));
@@ -2230,23 +1710,23 @@ START_TEST(test_control_add_full)
 {
 	struct cipc_control *ctl = open_ctl();
 	unsigned int max = param("max_channels"), base = param("channels");
-	unsigned int added = 0;
-	int idx, err;
+	unsigned int added = 0, idx;
+	int err;
 
-	while ((idx = cipc_control_add(ctl, CIPC_INDEX_ANY, 0, NULL)) >= 0)
+	while (cipc_control_add(ctl, CIPC_INDEX_ANY, 0, 0, 0, &idx, NULL) == 0)
 		ck_assert_msg(++added <= max, "more than %u channels", max);
 	err = errno;
 	ck_assert_msg(err == ENOSPC, "add failed with %s after %u channels, "
 		      "not ENOSPC", errname(err), base + added);
 	ck_assert_uint_eq(added, max - base);
 	ck_assert_uint_eq(raw_ctl_info().channels, max);
-	ck_fails(cipc_control_add(ctl, CIPC_INDEX_ANY, 0, NULL), ENOSPC);
-	ck_fails(cipc_control_add(ctl, (int)max - 1, 0, NULL), EEXIST);
-	ck_fails(cipc_control_add(ctl, (int)max, 0, NULL), ENOSPC);
+	ck_fails(cipc_control_add(ctl, CIPC_INDEX_ANY, 0, 0, 0, NULL, NULL),
+		 ENOSPC);
+	ck_fails(cipc_control_add(ctl, max - 1, 0, 0, 0, NULL, NULL), EEXIST);
+	ck_fails(cipc_control_add(ctl, max, 0, 0, 0, NULL, NULL), ENOSPC);
 	/* One goes, one can come. */
 	ck_ok(cipc_control_remove(ctl, max - 1));
-	ck_assert_int_eq(ck_ok(cipc_control_add(ctl, CIPC_INDEX_ANY, 0, NULL)),
-			 (int)max - 1);
+	ck_assert_uint_eq(ctl_add(ctl, CIPC_INDEX_ANY, 0, NULL), max - 1);
 	for (unsigned int i = base; i < max; i++)
 		ck_ok(cipc_control_remove(ctl, i));
 	ck_assert_uint_eq(raw_ctl_info().channels, base);
@@ -2291,7 +1771,7 @@ END_TEST
 START_TEST(test_channel_id)
 {
 	unsigned int base = param("channels"), max = param("max_channels");
-	struct cipc_channel_info li;
+	struct cipc_channel_info *li;
 	struct cipc_channel *ch;
 	struct cipc_info ki;
 	int fd;
@@ -2303,8 +1783,9 @@ START_TEST(test_channel_id)
 		id = cipc_channel_id(ch);
 		ck_assert_uint_eq(id, chan_id(i));
 		ck_assert_uint_eq(id % max, i);
-		ck_ok(cipc_channel_get_info(ch, &li));
-		ck_assert_uint_eq(li.id, id);
+		li = ck_ok_ptr(cipc_channel_get_info(ch));
+		ck_assert_uint_eq(cipc_channel_info_get_id(li), id);
+		cipc_channel_info_free(li);
 		memset(&ki, 0xa5, sizeof(ki));
 		ck_assert_int_eq(ioctl(cipc_channel_fd(ch), CIPC_IOC_INFO,
 				       &ki), 0);
@@ -2339,8 +1820,7 @@ START_TEST(test_id_formula)
 			ck_ok(cipc_control_remove_id(ctl, prev));
 		else
 			ck_ok(cipc_control_remove(ctl, idx));
-		ck_assert_int_eq(ck_ok(cipc_control_add(ctl, (int)idx, 0,
-							&id)), (int)idx);
+		ck_assert_uint_eq(ctl_add(ctl, idx, 0, &id), idx);
 		ck_assert_msg(id == prev + max, "round %d: id %" PRIu64
 			      " after %" PRIu64 ", expected + %u", round, id,
 			      prev, max);
@@ -2351,11 +1831,11 @@ START_TEST(test_id_formula)
 	other = add_any(ctl, &oid);
 	ck_assert_uint_eq(oid % max, other);
 	ck_ok(cipc_control_remove(ctl, idx));
-	ck_ok(cipc_control_add(ctl, (int)idx, 0, &id));
+	ctl_add(ctl, idx, 0, &id);
 	ck_assert_uint_eq(id, prev + max);
 	ck_assert_uint_eq(chan_id(other), oid);
 	ck_ok(cipc_control_remove(ctl, other));
-	ck_ok(cipc_control_add(ctl, (int)other, 0, &oid2));
+	ctl_add(ctl, other, 0, &oid2);
 	ck_assert_uint_eq(oid2, oid + max);
 	ck_assert_uint_eq(chan_id(idx), id);
 	ck_ok(cipc_control_remove(ctl, other));
@@ -2403,7 +1883,7 @@ START_TEST(test_open_id)
 	ck_assert_uint_eq(cipc_channel_index(ch), idx);
 	ck_assert_uint_eq(cipc_channel_id(ch), id);
 	ck_ok(cipc_channel_complete(ch));
-	ck_assert_uint_eq(chan_ull(idx, "done"), 1);
+	ck_assert_uint_eq(chan_ull(idx, "count"), 1);
 	cipc_channel_close(ch);
 	ck_ok(cipc_control_remove(ctl, idx));
 	ck_fails_null(cipc_channel_open_id(id, O_RDONLY), ENOENT);
@@ -2522,19 +2002,20 @@ static void expect_ops_fail(struct cipc_channel *rw, struct cipc_channel *ro,
 			    int err)
 {
 	static struct thread_wait t;	/* outlives a failed test */
-	struct cipc_channel_info info;
-	struct cipc_channel_stats st;
+	struct cipc_msg_info mi = { .len = 77 };
+	enum cipc_channel_mode m;
 	uint64_t deadline;
-	size_t len = 77;
 	pthread_t th;
 	char buf[8];
 
 	ck_fails(cipc_channel_complete(rw), err);
 	ck_fails(cipc_channel_complete_all(rw), err);
 	ck_fails(cipc_channel_reinit(rw), err);
-	ck_fails(cipc_channel_send(rw, "x", 1, CIPC_SEND_ONE), err);
-	ck_fails(cipc_channel_send(rw, "x", 1, CIPC_SEND_ALL), err);
-	ck_fails(cipc_channel_send(rw, "x", 1, CIPC_SEND_MODE), err);
+	ck_fails(cipc_channel_send(rw, "x", 1, CIPC_SEND_ONE, NULL), err);
+	ck_fails(cipc_channel_send(rw, "x", 1, CIPC_SEND_ALL, NULL), err);
+	ck_fails(cipc_channel_send(rw, "x", 1, CIPC_SEND_MODE, NULL), err);
+	ck_fails(cipc_channel_send(rw, NULL, 0, CIPC_SEND_MODE, &deadline),
+		 err);
 	ck_fails(cipc_channel_set_mode(rw, CIPC_CHANNEL_MODE_ALL), err);
 	ck_fails(cipc_channel_reset_stats(rw), err);
 	for (int i = 0; i < 2; i++) {
@@ -2544,16 +2025,26 @@ static void expect_ops_fail(struct cipc_channel *rw, struct cipc_channel *ro,
 		/* A broken driver would time out: ETIMEDOUT, not a hang. */
 		ck_fails(cipc_channel_wait(ch, 2000 * NS_PER_MS), err);
 		ck_fails(cipc_channel_trywait(ch), err);
-		ck_fails(cipc_channel_receive(ch, buf, sizeof(buf), 0, &len),
+		ck_fails(cipc_channel_receive(ch, buf, sizeof(buf), 0, &mi),
 			 err);
 		ck_fails(cipc_channel_receive(ch, buf, sizeof(buf),
-					      2000 * NS_PER_MS, &len), err);
+					      2000 * NS_PER_MS, &mi), err);
+		ck_fails(cipc_channel_tryreceive(ch, buf, sizeof(buf), &mi),
+			 err);
+		ck_fails(cipc_channel_wait_until(ch, CLOCK_MONOTONIC,
+						 clock_ns(CLOCK_MONOTONIC) +
+						 2000 * NS_PER_MS), err);
+		ck_fails(cipc_channel_receive_until(ch, buf, sizeof(buf),
+						    CLOCK_REALTIME, 0, &mi),
+			 err);
 		ck_fails(cipc_channel_done(ch), err);
-		ck_fails(cipc_channel_get_mode(ch), err);
-		ck_fails(cipc_channel_get_info(ch, &info), err);
-		ck_fails(cipc_channel_get_stats(ch, &st), err);
+		ck_fails(cipc_channel_get_mode(ch, &m), err);
+		ck_fails_ptr(cipc_channel_get_info(ch), err,
+			     cipc_channel_info_free);
+		ck_fails_ptr(cipc_channel_get_stats(ch), err,
+			     cipc_channel_stats_free);
 	}
-	ck_assert_uint_eq(len, 77);
+	ck_assert_uint_eq(mi.len, 77);
 
 	/* A wait without a time limit: in a thread, with a deadline. */
 	t.ch = ro;
@@ -2604,8 +2095,7 @@ START_TEST(test_stale_handle)
 	ck_assert_uint_eq(cipc_channel_id(rw), old);
 
 	/* Another channel at that index: ESTALE through the old handles. */
-	ck_assert_int_eq(ck_ok(cipc_control_add(ctl, (int)idx, 0, &new)),
-			 (int)idx);
+	ck_assert_uint_eq(ctl_add(ctl, idx, 0, &new), idx);
 	ck_assert_uint_eq(new, old + max);
 	expect_ops_fail(rw, ro, ESTALE);
 	expect_pollhup(ro);
@@ -2638,7 +2128,7 @@ START_TEST(test_stale_handle)
 	ck_assert_uint_eq(cipc_channel_id(ch), new);
 	ck_fails(cipc_channel_trywait(ch), EAGAIN);	/* live: no ESTALE */
 	ck_ok(cipc_channel_complete(ch));
-	ck_assert_uint_eq(chan_ull(idx, "done"), 1);
+	ck_assert_uint_eq(chan_ull(idx, "count"), 1);
 
 	/* remove_id() of the old id, or of one never issued, removes nothing. */
 	ck_fails(cipc_control_remove_id(ctl, old), ESTALE);
@@ -2651,8 +2141,7 @@ START_TEST(test_stale_handle)
 
 	/* The index is empty again: ENODEV through both handles. */
 	ck_fails(cipc_channel_complete(rw), ENODEV);
-	ck_fails(cipc_channel_get_info(rw, &(struct cipc_channel_info){ 0 }),
-		 ENODEV);
+	ck_fails_ptr(cipc_channel_get_info(rw), ENODEV, cipc_channel_info_free);
 	ck_fails(cipc_channel_complete(ch), ENODEV);
 	ck_fails_null(cipc_channel_open_id(new, O_RDWR), ENOENT);
 	ck_fails(cipc_control_remove_id(ctl, new), ENOENT);
@@ -2740,7 +2229,7 @@ START_TEST(test_unprivileged)
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (!pid) {
-		struct cipc_control_info info;
+		struct cipc_control_info *info;
 		struct cipc_control *c2;
 		struct cipc_channel *ch2;
 		uint64_t x = 0;
@@ -2749,11 +2238,11 @@ START_TEST(test_unprivileged)
 		if (setgroups(0, NULL) || setgid(NOBODY) || setuid(NOBODY))
 			_exit(10);
 		errno = 0;
-		if (cipc_control_add(ctl, CIPC_INDEX_ANY, 0, &x) != -1 ||
-		    errno != EPERM)
+		if (cipc_control_add(ctl, CIPC_INDEX_ANY, 0, 0, 0, NULL,
+				     &x) != -1 || errno != EPERM)
 			_exit(11);
 		errno = 0;
-		if (cipc_control_add(ctl, (int)f, 0, &x) != -1 ||
+		if (cipc_control_add(ctl, f, 0, 0, 0, NULL, &x) != -1 ||
 		    errno != EPERM)
 			_exit(12);
 		errno = 0;
@@ -2766,8 +2255,10 @@ START_TEST(test_unprivileged)
 		if (cipc_channel_reset_stats(ch) != -1 || errno != EPERM)
 			_exit(15);
 		/* Querying needs no privilege. */
-		if (cipc_control_get_info(ctl, &info) || info.channels != n)
+		info = cipc_control_get_info(ctl);
+		if (!info || cipc_control_info_get_channels(info) != n)
 			_exit(16);
+		cipc_control_info_free(info);
 		/* The nodes are root's, 0600. */
 		errno = 0;
 		c2 = cipc_control_open();
@@ -2848,7 +2339,7 @@ START_TEST(test_control_read_only)
 		pid = fork();
 		ck_assert_int_ge(pid, 0);
 		if (!pid) {
-			struct cipc_control_info info;
+			struct cipc_control_info *info;
 			struct cipc_control *c;
 			int fl, e = admin ? EBADF : EPERM;
 			uint64_t x;
@@ -2865,15 +2356,18 @@ START_TEST(test_control_read_only)
 			if (fl < 0 || (fl & O_ACCMODE) != O_RDONLY ||
 			    fcntl(c->fd, F_GETFD) != FD_CLOEXEC)
 				_exit(12);
-			memset(&info, 0, sizeof(info));
-			if (cipc_control_get_info(c, &info) ||
-			    info.channels != n ||
-			    info.abi_version != CIPC_ABI_VERSION ||
-			    info.max_channels != param("max_channels"))
+			info = cipc_control_get_info(c);
+			if (!info ||
+			    cipc_control_info_get_channels(info) != n ||
+			    cipc_control_info_get_abi_version(info) !=
+			    CIPC_ABI_VERSION ||
+			    cipc_control_info_get_max_channels(info) !=
+			    param("max_channels"))
 				_exit(13);
+			cipc_control_info_free(info);
 			errno = 0;
-			if (cipc_control_add(c, CIPC_INDEX_ANY, 0, &x) != -1 ||
-			    errno != e)
+			if (cipc_control_add(c, CIPC_INDEX_ANY, 0, 0, 0, NULL,
+					     &x) != -1 || errno != e)
 				_exit(admin ? 17 : 14);
 			errno = 0;
 			if (cipc_control_remove(c, idx) != -1 || errno != e)
@@ -2962,6 +2456,10 @@ static Suite *lib_suite(void)
 	tcase_add_test(tc, test_unprivileged);
 	tcase_add_test(tc, test_control_read_only);
 	suite_add_tcase(s, tc);
+
+	/* test_lib_msg.c: the semantics of libcipc 1.0. */
+	suite_add_tcase(s, lib_msg_tcase());
+	suite_add_tcase(s, lib_msg_control_tcase());
 	return s;
 }
 

@@ -49,7 +49,8 @@
  * the removal, si_fd the file and si_band; without F_SETSIG it is a plain
  * SIGIO (si_code SI_KERNEL, no si_fd), as the kernel sends it. As with any
  * signal, deliveries of one standard signal may merge; use a real-time
- * signal (F_SETSIG) to have them queued.
+ * signal (F_SETSIG) to have them queued. The POLL_HUP of the removal is the
+ * last signal: a signal sent while the channel is removed gets no POLL_IN.
  *
  * Trace events. The driver has tracepoints under the trace system "cipc"
  * (/sys/kernel/tracing/events/cipc/): cipc_signal, cipc_wait_start,
@@ -303,7 +304,12 @@ struct cipc_stats {
  * queue is full. In the "all" state it changes nothing and returns 0.
  */
 #define CIPC_IOC_COMPLETE	_IOWR(CIPC_IOC_MAGIC, 0x01, struct cipc_signal)
-/* complete_all(): every waiter passes, and every wait until CIPC_IOC_REINIT. */
+/*
+ * complete_all(): every waiter passes, and every wait until CIPC_IOC_REINIT.
+ * With a message it needs a free slot of the channel's pool (queue_depth +
+ * 2 slots): EAGAIN only while queued messages and readers still copying out
+ * earlier messages hold every one of them.
+ */
 #define CIPC_IOC_COMPLETE_ALL	_IOWR(CIPC_IOC_MAGIC, 0x02, struct cipc_signal)
 /*
  * reinit_completion(): count back to 0, queued messages discarded, the
