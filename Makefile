@@ -107,7 +107,8 @@ lint: $(BUILD)/.deps
 	$(TOP)/scripts/check-debian-version
 	shellcheck $(filter-out %.mk,$(wildcard $(TOP)/scripts/*)) $(TOP)/tests/check $(TOP)/tests/vm/kernel \
 		$(TOP)/tests/vm/run $(TOP)/tests/vm/guest $(TOP)/tests/vm/guest-check \
-		$(TOP)/tests/udev/udev-rule-test $(TOP)/tests/fresh/run \
+		$(TOP)/tests/udev/udev-rule-test $(TOP)/tests/abi/abi-doc-test \
+		$(TOP)/tests/fresh/run \
 		$(TOP)/tests/install/check \
 		$(TOP)/.ci/run $(TOP)/debian/cipc-dkms.postinst $(TOP)/debian/cipc-dkms.postrm
 	shellcheck -x $(TOP)/tests/packages/run $(TOP)/tests/packages/boot-check

@@ -7,9 +7,11 @@
  *
  * One function per command (cmd_*), each with its own getopt_long table and
  * help text (help_*). Channels are used, added and removed through libcipc
- * (lib/cipc.h); the list command and the module's state come from sysfs;
- * loading and unloading go through libkmod. See cipcctl(1) (tools/cipcctl.1) for the
- * contract: output formats, JSON documents and exit status.
+ * (lib/cipc.h); the list command finds the channels in sysfs and reads
+ * their state from their nodes (sysfs where a node cannot be opened); the
+ * module's state comes from sysfs; loading and unloading go through
+ * libkmod. See cipcctl(1) (tools/cipcctl.1) for the contract: output
+ * formats, JSON documents and exit status.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE	/* also set by tools.mk */
@@ -47,7 +49,11 @@
 #define MAX_CHANNELS_MAX	1024	/* the minors the driver reserves */
 #define MAX_CHANNELS_DEFAULT	256
 #define MSG_MAX_MIN		1
-#define MSG_MAX_MAX		4096
+#define MSG_MAX_MAX		4096	/* CIPC_MSG_MAX_LIMIT */
+#define QUEUE_DEPTH_MIN		1
+#define QUEUE_DEPTH_MAX		1024	/* CIPC_QUEUE_DEPTH_LIMIT */
+#define MAX_WAITERS_MIN		1
+#define MAX_WAITERS_MAX		65536	/* CIPC_MAX_WAITERS_LIMIT */
 
 /* ---- help texts ------------------------------------------------------ */
 
@@ -58,22 +64,24 @@ static const char help_main[] =
 "space), and load or unload the cipc module.\n"
 "\n"
 "Channels:\n"
-"  list [--json]                 every channel: id, mode, done, waiters...\n"
+"  list [--json]                 every channel: id, mode, count, waiters...\n"
 "  info CH [--json]              identity and state of a channel\n"
 "  stats CH [--json | --reset]   the channel's counters, or zero them\n"
 "  wait CH [--timeout DUR] [--print]\n"
 "                                block until the channel is completed\n"
 "  complete CH [--all] [--message TEXT]\n"
 "                                complete(): release one waiter (--all: all)\n"
-"  reinit CH                     reset the count, clear the message\n"
+"  reinit CH                     reset the count, discard queued messages\n"
 "  mode CH [one|all]             print or set the signalling mode\n"
-"  add [--index N] [--msg-max BYTES] [--json]\n"
+"  add [--index N] [--msg-max BYTES] [--queue-depth N]\n"
+"      [--max-waiters N] [--json]\n"
 "                                add a channel (needs CAP_SYS_ADMIN)\n"
 "  remove CH [--id ID] | remove --id ID\n"
 "                                remove a channel (needs CAP_SYS_ADMIN)\n"
 "Module:\n"
 "  load [--channels N] [--max-channels N] [--msg-max BYTES]\n"
-"       [--module FILE]          load the cipc module\n"
+"       [--queue-depth N] [--max-waiters N] [--module FILE]\n"
+"                                load the cipc module\n"
 "  unload                        unload the cipc module\n"
 "  status [--json]               the module's state, version and parameters\n"
 "Other:\n"
@@ -97,19 +105,22 @@ static const char help_main[] =
 static const char help_list[] =
 "Usage: cipcctl list [--json]\n"
 "\n"
-"List every channel, sorted by index, from /sys/class/cipc: one line per\n"
-"channel after a header line:\n"
-"  NAME     ID          MODE  DONE        WAITERS   GENERATION\n"
-"ID is the channel's id (seq * max_channels + index). DONE is the\n"
-"completion count (waits that can pass now), or \"all\" after\n"
-"complete --all.\n"
+"List every channel, sorted by index: one line per channel after a header\n"
+"line:\n"
+"  NAME     ID          MODE  COUNT       ALL  QUEUED  WAITERS   GENERATION\n"
+"ID is the channel's id (seq * max_channels + index). COUNT is the number\n"
+"of complete()s not yet taken by a wait; ALL is \"yes\" after complete --all\n"
+"(every wait passes until reinit), else \"no\"; QUEUED is the number of\n"
+"messages not yet taken. The state comes from each channel's node; where\n"
+"the node cannot be opened (not root, not in group cipc), from sysfs, and\n"
+"what cannot be read either shows as \"-\".\n"
 "\n"
 "Options:\n"
 "  -j, --json    print one JSON document instead:\n"
 "                {\"channels\":[{\"name\":\"cipc0\",\"index\":0,\"id\":0,\n"
-"                \"device\":\"/dev/cipc0\",\"mode\":\"one\",\"done\":0,\n"
-"                \"waiters\":0,\"generation\":0},...]}\n"
-"                (\"done\" is a number, or the string \"all\")\n"
+"                \"device\":\"/dev/cipc0\",\"mode\":\"one\",\"count\":0,\n"
+"                \"all\":false,\"queued\":0,\"waiters\":0,\"generation\":0},\n"
+"                ...]} (a value that cannot be read is null)\n"
 "  -h, --help    show this help\n"
 "\n"
 "Exit status: 0, 1 when cipc is not loaded or sysfs cannot be read.\n";
@@ -120,11 +131,15 @@ static const char help_info[] =
 "Show the identity and state of channel CH (an index, a name or a path),\n"
 "one \"key value\" line each:\n"
 "  device, index, id, abi_version, msg_max, mode (one|all),\n"
-"  done (the completion count, or \"all\"), waiters, generation, msg_len\n"
+"  count (complete()s not yet taken by a wait), all (yes after\n"
+"  complete --all: every wait passes until reinit; else no), waiters,\n"
+"  max_waiters, queued (messages not yet taken), queue_depth, generation,\n"
+"  seq (sequence number of the last signal, 0 before the first), msg_len\n"
+"  (length of the message the next wait would get)\n"
 "\n"
 "Options:\n"
-"  -j, --json    print one JSON object with the same keys; \"done\" is a\n"
-"                number or the string \"all\"\n"
+"  -j, --json    print one JSON object with the same keys; \"all\" is\n"
+"                true or false, the others but device and mode numbers\n"
 "  -h, --help    show this help\n"
 "\n"
 "Exit status: 0, 1 on error, 2 on a usage error.\n";
@@ -132,9 +147,11 @@ static const char help_info[] =
 static const char help_stats[] =
 "Usage: cipcctl stats CH [--json | --reset]\n"
 "\n"
-"Show the ten counters of channel CH, one \"name value\" line each:\n"
+"Show the counters of channel CH, one \"name value\" line each:\n"
 "  complete, complete_all, reinit, wait, woken, timeout, interrupted,\n"
-"  again, bytes_in, bytes_out\n"
+"  again, bytes_in, bytes_out, full (signals refused: the message queue\n"
+"  was full), discarded (completions dropped by reinit or made after\n"
+"  complete --all), refused (waits refused: max_waiters were blocked)\n"
 "\n"
 "Options:\n"
 "  -j, --json    print one JSON object with the same keys instead\n"
@@ -148,10 +165,11 @@ static const char help_stats[] =
 static const char help_wait[] =
 "Usage: cipcctl wait CH [--timeout DUR] [--print]\n"
 "\n"
-"Block until channel CH is completed, consuming one completion (after\n"
-"complete --all every wait passes until reinit). If the channel is\n"
-"removed meanwhile, the wait ends at once with status 1 (\"channel\n"
-"removed\").\n"
+"Block until channel CH is completed, taking one completion and its\n"
+"message (after complete --all every wait passes until reinit). If the\n"
+"channel is removed meanwhile, the wait ends at once with status 1\n"
+"(\"channel removed\"). It fails at once when max_waiters tasks are\n"
+"blocked on the channel already.\n"
 "\n"
 "Options:\n"
 "  -t, --timeout DUR   give up after DUR and exit with status 124, printing\n"
@@ -159,8 +177,9 @@ static const char help_wait[] =
 "                      whole number with an optional unit ns, us, ms, s or\n"
 "                      m, no unit meaning seconds (250ms, 5s, 2m). Default:\n"
 "                      wait without limit\n"
-"  -p, --print         print the message current when the wait ended: its\n"
-"                      bytes exactly, then a newline\n"
+"  -p, --print         print the message of the signal that released the\n"
+"                      wait: its bytes exactly, then a newline; nothing\n"
+"                      for a signal without message\n"
 "  -h, --help          show this help\n"
 "\n"
 "Exit status: 0 completed, 1 error, 2 usage error, 124 timed out.\n";
@@ -170,14 +189,17 @@ static const char help_complete[] =
 "\n"
 "Signal channel CH: complete() releases one waiter, the longest waiting, or\n"
 "lets one later wait pass. The channel's mode is not used (it applies to\n"
-"write(2) on the device).\n"
+"write(2) on the device). After complete --all, until reinit, complete\n"
+"changes nothing.\n"
 "\n"
 "Options:\n"
 "  -a, --all            complete_all(): release every waiter, and every\n"
 "                       later wait until reinit\n"
-"  -m, --message TEXT   store TEXT as the channel's message first (at most\n"
-"                       msg_max bytes; \"\" stores an empty message); without\n"
-"                       it the current message is kept\n"
+"  -m, --message TEXT   the signal carries TEXT (at most msg_max bytes;\n"
+"                       \"\" is an empty message): the wait it releases\n"
+"                       gets it. Messages queue in order, at most\n"
+"                       queue_depth of them: complete fails while the\n"
+"                       queue is full. Without it the signal carries none\n"
 "  -h, --help           show this help\n"
 "\n"
 "Exit status: 0, 1 on error, 2 on a usage error.\n";
@@ -185,8 +207,9 @@ static const char help_complete[] =
 static const char help_reinit[] =
 "Usage: cipcctl reinit CH\n"
 "\n"
-"Reinitialise channel CH: the count goes back to 0, the message is\n"
-"cleared, the generation goes up by one. Blocked waiters stay blocked.\n"
+"Reinitialise channel CH: the count goes back to 0, complete --all ends,\n"
+"the queued messages are discarded, the generation goes up by one.\n"
+"Blocked waiters stay blocked.\n"
 "\n"
 "Options:\n"
 "  -h, --help    show this help\n"
@@ -207,7 +230,7 @@ static const char help_mode[] =
 
 static const char help_load[] =
 "Usage: cipcctl load [--channels N] [--max-channels N] [--msg-max BYTES]\n"
-"                    [--module FILE]\n"
+"                    [--queue-depth N] [--max-waiters N] [--module FILE]\n"
 "\n"
 "Load the cipc module (as modprobe does, through libkmod: options from\n"
 "/etc/modprobe.d apply, the ones given here override them). Needs root.\n"
@@ -219,6 +242,10 @@ static const char help_load[] =
 "  --max-channels N    most channels that may exist, 1-1024: indexes are\n"
 "                      below it (module default 256)\n"
 "  --msg-max BYTES     largest message, 1-4096 (module default 256)\n"
+"  --queue-depth N     most messages queued per channel, 1-1024 (module\n"
+"                      default 16)\n"
+"  --max-waiters N     most tasks blocked on one channel, 1-65536 (module\n"
+"                      default 256)\n"
 "  --module FILE       load this cipc.ko instead of the module installed\n"
 "                      for the running kernel\n"
 "  -h, --help          show this help\n"
@@ -254,7 +281,8 @@ static const char help_status[] =
 "  -j, --json    print one JSON object instead: {\"module\":\"cipc\",\n"
 "                \"loaded\":true,\"state\":\"live\",\"version\":\"0.1.0\",\n"
 "                \"refcnt\":0,\"parameters\":{\"channels\":4,\n"
-"                \"max_channels\":256,\"msg_max\":256},\"channels\":4,\n"
+"                \"max_channels\":256,\"max_waiters\":256,\"msg_max\":256,\n"
+"                \"queue_depth\":16},\"channels\":4,\n"
 "                \"max_channels\":256,\"kernel\":\"...\",\n"
 "                \"installed\":\"/lib/modules/...\",\"diagnosis\":null};\n"
 "                without the module only module, loaded, kernel,\n"
@@ -277,7 +305,8 @@ static const char help_version[] =
 "  -h, --help    show this help\n";
 
 static const char help_add[] =
-"Usage: cipcctl add [--index N] [--msg-max BYTES] [--json]\n"
+"Usage: cipcctl add [--index N] [--msg-max BYTES] [--queue-depth N]\n"
+"                   [--max-waiters N] [--json]\n"
 "\n"
 "Add a channel through /dev/cipc-control, at the lowest free index or at\n"
 "index N, and print one line: \"cipcN id ID\". Its node /dev/cipcN and\n"
@@ -288,9 +317,13 @@ static const char help_add[] =
 "                     below the module's max_channels\n"
 "  --msg-max BYTES    its largest message, 1-4096 (default: the module's\n"
 "                     msg_max)\n"
+"  --queue-depth N    most messages queued on it, 1-1024 (default: the\n"
+"                     module's queue_depth)\n"
+"  --max-waiters N    most tasks blocked on it at once, 1-65536 (default:\n"
+"                     the module's max_waiters)\n"
 "  -j, --json         print one JSON object instead:\n"
 "                     {\"device\":\"/dev/cipc4\",\"index\":4,\"id\":4,\n"
-"                     \"msg_max\":256}\n"
+"                     \"msg_max\":256,\"queue_depth\":16,\"max_waiters\":256}\n"
 "  -h, --help         show this help\n"
 "\n"
 "Exit status: 0, 1 on error (not permitted, index taken, max_channels\n"
@@ -582,25 +615,25 @@ static bool text_u64(const char *s, uint64_t *v)
 	return errno == 0 && *end == '\0';
 }
 
-/* "done" as sysfs shows it: a number or "all"; in JSON the same. */
-static void json_done(struct json_writer *w, const char *text)
+/* A member that may be unknown: its number, or null. */
+static void json_kv_uint_or_null(struct json_writer *w, const char *key,
+				 bool known, uint64_t v)
 {
-	uint64_t v;
-
-	json_key(w, "done");
-	if (text_u64(text, &v))
+	json_key(w, key);
+	if (known)
 		json_uint(w, v);
 	else
-		json_string(w, text);
+		json_null(w);
 }
 
-static void done_text(uint32_t count, char *buf, size_t size)
+static const char *yes_no(bool v)
 {
-	if (count == CIPC_COUNT_ALL)
-		snprintf(buf, size, "all");
-	else
-		snprintf(buf, size, "%" PRIu32, count);
+	return v ? "yes" : "no";
 }
+
+/* The channel's information, or exit naming it (closing ch). Free it. */
+static struct cipc_channel_info *get_info(const struct channel_arg *arg,
+					  struct cipc_channel *ch);
 
 /* ---- list ------------------------------------------------------------ */
 
@@ -633,6 +666,98 @@ static bool channel_vanished(const char *name)
 	return access(dir, F_OK) != 0 && errno == ENOENT;
 }
 
+/* The numbers of a line of list; known[] says which could be read. */
+enum { L_ID, L_COUNT, L_ALL, L_QUEUED, L_WAITERS, L_GEN, N_LVALS };
+
+struct list_row {
+	char mode[16];			/* "-" when unknown */
+	uint64_t v[N_LVALS];
+	bool known[N_LVALS];
+};
+
+/* The row from the node (CIPC_IOC_INFO): 0, or -errno of the open. */
+static int list_row_node(unsigned int index, struct list_row *r)
+{
+	struct cipc_channel_info *info;
+	struct cipc_channel *ch;
+	int err;
+
+	ch = cipc_channel_open(index, O_RDONLY);
+	if (!ch)
+		return -errno;
+	info = cipc_channel_get_info(ch);
+	err = errno;
+	cipc_channel_close(ch);
+	if (!info)
+		return -err;
+	snprintf(r->mode, sizeof(r->mode), "%s",
+		 mode_name(cipc_channel_info_get_mode(info)));
+	r->v[L_ID] = cipc_channel_info_get_id(info);
+	r->v[L_COUNT] = cipc_channel_info_get_count(info);
+	r->v[L_ALL] = cipc_channel_info_is_all(info);
+	r->v[L_QUEUED] = cipc_channel_info_get_queued(info);
+	r->v[L_WAITERS] = cipc_channel_info_get_waiters(info);
+	r->v[L_GEN] = cipc_channel_info_get_generation(info);
+	for (int i = 0; i < N_LVALS; i++)
+		r->known[i] = true;
+	cipc_channel_info_free(info);
+	return 0;
+}
+
+/*
+ * The row from sysfs, for a node that cannot be opened: id and mode are
+ * world-readable, the state files only for root and group cipc (unknown
+ * otherwise). 0, 1 if the channel is gone, or -errno for the path.
+ */
+static int list_row_sysfs(const char *name, struct list_row *r,
+			  char *path, size_t size)
+{
+	static const char *const attrs[N_LVALS] = {
+		[L_ID] = "id", [L_COUNT] = "count", [L_ALL] = "all",
+		[L_QUEUED] = "queued", [L_WAITERS] = "waiters",
+		[L_GEN] = "generation",
+	};
+	char text[32];
+	int err;
+
+	snprintf(path, size, CIPC_CLASS_DIR "/%s/mode", name);
+	err = read_text(path, r->mode, sizeof(r->mode));
+	if (err == -EACCES || err == -EPERM)
+		snprintf(r->mode, sizeof(r->mode), "-");
+	else if (err)
+		return (err == -ENOENT || err == -ENODEV) &&
+		       channel_vanished(name) ? 1 : err;
+	for (int a = 0; a < N_LVALS; a++) {
+		snprintf(path, size, CIPC_CLASS_DIR "/%s/%s", name, attrs[a]);
+		err = read_text(path, text, sizeof(text));
+		if (!err) {
+			r->known[a] = text_u64(text, &r->v[a]);
+			continue;
+		}
+		/* removed since readdir (unloaded): skip it */
+		if ((err == -ENOENT || err == -ENODEV) &&
+		    channel_vanished(name))
+			return 1;
+		/* not root nor group cipc; a module without the file */
+		if (err == -EACCES || err == -EPERM || err == -ENOENT)
+			continue;
+		return err;
+	}
+	return 0;
+}
+
+/* A value of a line of list: the number, yes/no, or "-". */
+static const char *list_text(const struct list_row *r, int a, char *buf,
+			     size_t size)
+{
+	if (!r->known[a])
+		return "-";
+	if (a == L_ALL)
+		return yes_no(r->v[a] != 0);
+	snprintf(buf, size, "%" PRIu64, r->v[a]);
+	return buf;
+}
+
 static int cmd_list(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -640,10 +765,8 @@ static int cmd_list(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static const char *const attrs[] = {
-		"id", "mode", "done", "waiters", "generation",
-	};
-	enum { A_ID, A_MODE, A_DONE, A_WAITERS, A_GEN, N_ATTRS };
+	static const char line_fmt[] =
+		"%-8s %-11s %-5s %-11s %-4s %-7s %-9s %s\n";
 	struct list_out o = { NULL, NULL, 0 };
 	struct json_writer w;
 	unsigned int *idx;
@@ -678,70 +801,83 @@ static int cmd_list(int argc, char **argv)
 		json_key(&w, "channels");
 		json_begin_array(&w);
 	} else {
-		fprintf(o.f, "%-8s %-11s %-5s %-11s %-9s %s\n", "NAME", "ID",
-			"MODE", "DONE", "WAITERS", "GENERATION");
+		fprintf(o.f, line_fmt, "NAME", "ID", "MODE", "COUNT", "ALL",
+			"QUEUED", "WAITERS", "GENERATION");
 	}
 	for (int i = 0; i < n; i++) {
-		char val[N_ATTRS][32], path[128], name[32];
-		bool gone = false;
+		char path[128], name[32], t[N_LVALS][24];
+		struct list_row r;
+		int err;
 
+		memset(&r, 0, sizeof(r));
 		snprintf(name, sizeof(name), "cipc%u", idx[i]);
-		for (int a = 0; a < N_ATTRS && !gone; a++) {
-			int err;
-
-			snprintf(path, sizeof(path), CIPC_CLASS_DIR "/%s/%s",
-				 name, attrs[a]);
-			err = read_text(path, val[a], sizeof(val[a]));
-			if (!err)
-				continue;
-			/* removed since readdir (unloaded): skip it */
-			if ((err == -ENOENT || err == -ENODEV) &&
-			    channel_vanished(name)) {
-				gone = true;
-				continue;
-			}
-			/* a module without ids */
-			if (err == -ENOENT && a == A_ID) {
-				snprintf(val[a], sizeof(val[a]), "-");
-				continue;
-			}
+		/* the node (INFO) first: the state files of sysfs are
+		 * readable by root and group cipc only, as the node */
+		err = list_row_node(idx[i], &r);
+		if (err == -EPROTO) {
 			free(idx);
 			list_out_discard(&o);
-			die("%s: %s", path, errno_text(-err, e, sizeof(e)));
+			snprintf(path, sizeof(path), CIPC_DEV_PREFIX "%u",
+				 idx[i]);
+			die_abi(path);
 		}
-		if (gone)
-			continue;
+		if (err) {
+			if ((err == -ENOENT || err == -ENODEV ||
+			     err == -ENXIO || err == -ESTALE) &&
+			    channel_vanished(name))
+				continue;
+			memset(&r, 0, sizeof(r));
+			err = list_row_sysfs(name, &r, path, sizeof(path));
+			if (err == 1)
+				continue;
+			if (err) {
+				free(idx);
+				list_out_discard(&o);
+				die("%s: %s", path,
+				    errno_text(-err, e, sizeof(e)));
+			}
+		}
 		if (json) {
-			uint64_t v;
-
 			json_begin_object(&w);
 			json_kv_string(&w, "name", name);
 			json_kv_uint(&w, "index", idx[i]);
-			json_key(&w, "id");
-			if (text_u64(val[A_ID], &v))
-				json_uint(&w, v);
-			else
-				json_null(&w);
+			json_kv_uint_or_null(&w, "id", r.known[L_ID],
+					     r.v[L_ID]);
 			snprintf(path, sizeof(path), CIPC_DEV_PREFIX "%u",
 				 idx[i]);
 			json_kv_string(&w, "device", path);
-			json_kv_string(&w, "mode", val[A_MODE]);
-			json_done(&w, val[A_DONE]);
-			json_key(&w, "waiters");
-			if (text_u64(val[A_WAITERS], &v))
-				json_uint(&w, v);
+			json_key(&w, "mode");
+			if (strcmp(r.mode, "-") != 0)
+				json_string(&w, r.mode);
 			else
-				json_string(&w, val[A_WAITERS]);
-			json_key(&w, "generation");
-			if (text_u64(val[A_GEN], &v))
-				json_uint(&w, v);
+				json_null(&w);
+			json_kv_uint_or_null(&w, "count", r.known[L_COUNT],
+					     r.v[L_COUNT]);
+			json_key(&w, "all");
+			if (r.known[L_ALL])
+				json_bool(&w, r.v[L_ALL] != 0);
 			else
-				json_string(&w, val[A_GEN]);
+				json_null(&w);
+			json_kv_uint_or_null(&w, "queued", r.known[L_QUEUED],
+					     r.v[L_QUEUED]);
+			json_kv_uint_or_null(&w, "waiters",
+					     r.known[L_WAITERS],
+					     r.v[L_WAITERS]);
+			json_kv_uint_or_null(&w, "generation",
+					     r.known[L_GEN], r.v[L_GEN]);
 			json_end_object(&w);
 		} else {
-			fprintf(o.f, "%-8s %-11s %-5s %-11s %-9s %s\n", name,
-				val[A_ID], val[A_MODE], val[A_DONE],
-				val[A_WAITERS], val[A_GEN]);
+			fprintf(o.f, line_fmt, name,
+				list_text(&r, L_ID, t[L_ID], sizeof(t[0])),
+				r.mode,
+				list_text(&r, L_COUNT, t[L_COUNT],
+					  sizeof(t[0])),
+				list_text(&r, L_ALL, t[L_ALL], sizeof(t[0])),
+				list_text(&r, L_QUEUED, t[L_QUEUED],
+					  sizeof(t[0])),
+				list_text(&r, L_WAITERS, t[L_WAITERS],
+					  sizeof(t[0])),
+				list_text(&r, L_GEN, t[L_GEN], sizeof(t[0])));
 		}
 	}
 	free(idx);
@@ -768,6 +904,20 @@ static int cmd_list(int argc, char **argv)
 
 /* ---- info ------------------------------------------------------------ */
 
+static struct cipc_channel_info *get_info(const struct channel_arg *arg,
+					  struct cipc_channel *ch)
+{
+	struct cipc_channel_info *info = cipc_channel_get_info(ch);
+
+	if (!info) {
+		int err = errno;
+
+		cipc_channel_close(ch);
+		die_op(arg, "get its information", err);
+	}
+	return info;
+}
+
 static int cmd_info(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -775,12 +925,11 @@ static int cmd_info(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct cipc_channel_info info;
+	struct cipc_channel_info *info;
 	struct channel_arg arg;
 	struct cipc_channel *ch;
 	struct json_writer w;
 	bool json = false;
-	char done[16];
 	int c;
 
 	while ((c = getopt_long(argc, argv, ":jh", opts, NULL)) != -1) {
@@ -798,38 +947,59 @@ static int cmd_info(int argc, char **argv)
 	take_channel("info", argc, argv, &arg, 0);
 
 	ch = open_channel(&arg, O_RDONLY);
-	if (cipc_channel_get_info(ch, &info) != 0)
-		die_op(&arg, "get its information", errno);
+	info = get_info(&arg, ch);
 	cipc_channel_close(ch);
-	done_text(info.count, done, sizeof(done));
 
 	if (json) {
 		json_init(&w, stdout);
 		json_begin_object(&w);
 		json_kv_string(&w, "device", channel_name(&arg));
-		json_kv_uint(&w, "index", info.index);
-		json_kv_uint(&w, "id", info.id);
-		json_kv_uint(&w, "abi_version", info.abi_version);
-		json_kv_uint(&w, "msg_max", info.msg_max);
-		json_kv_string(&w, "mode", mode_name(info.mode));
-		json_done(&w, done);
-		json_kv_uint(&w, "waiters", info.waiters);
-		json_kv_uint(&w, "generation", info.generation);
-		json_kv_uint(&w, "msg_len", info.msg_len);
+		json_kv_uint(&w, "index", cipc_channel_info_get_index(info));
+		json_kv_uint(&w, "id", cipc_channel_info_get_id(info));
+		json_kv_uint(&w, "abi_version",
+			     cipc_channel_info_get_abi_version(info));
+		json_kv_uint(&w, "msg_max",
+			     cipc_channel_info_get_msg_max(info));
+		json_kv_string(&w, "mode",
+			       mode_name(cipc_channel_info_get_mode(info)));
+		json_kv_uint(&w, "count", cipc_channel_info_get_count(info));
+		json_kv_bool(&w, "all", cipc_channel_info_is_all(info));
+		json_kv_uint(&w, "waiters",
+			     cipc_channel_info_get_waiters(info));
+		json_kv_uint(&w, "max_waiters",
+			     cipc_channel_info_get_max_waiters(info));
+		json_kv_uint(&w, "queued", cipc_channel_info_get_queued(info));
+		json_kv_uint(&w, "queue_depth",
+			     cipc_channel_info_get_queue_depth(info));
+		json_kv_uint(&w, "generation",
+			     cipc_channel_info_get_generation(info));
+		json_kv_uint(&w, "seq", cipc_channel_info_get_seq(info));
+		json_kv_uint(&w, "msg_len",
+			     cipc_channel_info_get_msg_len(info));
 		json_end_object(&w);
+		cipc_channel_info_free(info);
 		json_finish(&w);
 		return 0;
 	}
 	printf("device       %s\n", channel_name(&arg));
-	printf("index        %u\n", info.index);
-	printf("id           %" PRIu64 "\n", info.id);
-	printf("abi_version  %u\n", info.abi_version);
-	printf("msg_max      %zu\n", info.msg_max);
-	printf("mode         %s\n", mode_name(info.mode));
-	printf("done         %s\n", done);
-	printf("waiters      %u\n", info.waiters);
-	printf("generation   %" PRIu64 "\n", info.generation);
-	printf("msg_len      %zu\n", info.msg_len);
+	printf("index        %u\n", cipc_channel_info_get_index(info));
+	printf("id           %" PRIu64 "\n", cipc_channel_info_get_id(info));
+	printf("abi_version  %u\n", cipc_channel_info_get_abi_version(info));
+	printf("msg_max      %zu\n", cipc_channel_info_get_msg_max(info));
+	printf("mode         %s\n",
+	       mode_name(cipc_channel_info_get_mode(info)));
+	printf("count        %" PRIu32 "\n",
+	       cipc_channel_info_get_count(info));
+	printf("all          %s\n", yes_no(cipc_channel_info_is_all(info)));
+	printf("waiters      %u\n", cipc_channel_info_get_waiters(info));
+	printf("max_waiters  %u\n", cipc_channel_info_get_max_waiters(info));
+	printf("queued       %u\n", cipc_channel_info_get_queued(info));
+	printf("queue_depth  %u\n", cipc_channel_info_get_queue_depth(info));
+	printf("generation   %" PRIu64 "\n",
+	       cipc_channel_info_get_generation(info));
+	printf("seq          %" PRIu64 "\n", cipc_channel_info_get_seq(info));
+	printf("msg_len      %zu\n", cipc_channel_info_get_msg_len(info));
+	cipc_channel_info_free(info);
 	return 0;
 }
 
@@ -843,7 +1013,7 @@ static int cmd_stats(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct cipc_channel_stats s;
+	struct cipc_channel_stats *s;
 	struct channel_arg arg;
 	struct cipc_channel *ch;
 	struct json_writer w;
@@ -873,45 +1043,40 @@ static int cmd_stats(int argc, char **argv)
 	ch = open_channel(&arg, O_RDONLY);
 	if (reset) {
 		if (cipc_channel_reset_stats(ch) != 0) {
-			if (errno == EPERM)
+			int err = errno;
+
+			cipc_channel_close(ch);
+			if (err == EPERM)
 				die("%s: cannot reset the counters: operation "
 				    "not permitted (needs CAP_SYS_ADMIN)",
 				    channel_name(&arg));
-			die_op(&arg, "reset the counters", errno);
+			die_op(&arg, "reset the counters", err);
 		}
 		cipc_channel_close(ch);
 		return 0;
 	}
-	if (cipc_channel_get_stats(ch, &s) != 0)
+	s = cipc_channel_get_stats(ch);
+	cipc_channel_close(ch);		/* keeps errno */
+	if (!s)
 		die_op(&arg, "read the counters", errno);
-	cipc_channel_close(ch);
 
-	const struct {
-		const char *name;
-		uint64_t val;
-	} rows[] = {
-		{ "complete", s.complete },
-		{ "complete_all", s.complete_all },
-		{ "reinit", s.reinit },
-		{ "wait", s.wait },
-		{ "woken", s.woken },
-		{ "timeout", s.timeout },
-		{ "interrupted", s.interrupted },
-		{ "again", s.again },
-		{ "bytes_in", s.bytes_in },
-		{ "bytes_out", s.bytes_out },
-	};
 	if (json) {
 		json_init(&w, stdout);
 		json_begin_object(&w);
 	}
-	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+	/* every counter libcipc knows, in its order, named as in sysfs */
+	for (int i = 0; i < CIPC_STAT_NR; i++) {
+		const char *name = cipc_stat_name((enum cipc_stat)i);
+		uint64_t v = cipc_channel_stats_get(s, (enum cipc_stat)i);
+
+		if (!name)
+			continue;
 		if (json)
-			json_kv_uint(&w, rows[i].name, rows[i].val);
+			json_kv_uint(&w, name, v);
 		else
-			printf("%-13s %" PRIu64 "\n", rows[i].name,
-			       rows[i].val);
+			printf("%-13s %" PRIu64 "\n", name, v);
 	}
+	cipc_channel_stats_free(s);
 	if (json) {
 		json_end_object(&w);
 		json_finish(&w);
@@ -929,6 +1094,24 @@ static int64_t mono_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
+/* EUSERS: max_waiters tasks are blocked on the channel already. */
+NORETURN static void die_too_many_waiters(const struct channel_arg *arg,
+					  struct cipc_channel *ch)
+{
+	struct cipc_channel_info *info = cipc_channel_get_info(ch);
+	unsigned int max;
+
+	cipc_channel_close(ch);
+	if (info) {
+		max = cipc_channel_info_get_max_waiters(info);
+		cipc_channel_info_free(info);
+		die("%s: cannot wait: too many waiters (max_waiters is %u)",
+		    channel_name(arg), max);
+	}
+	die("%s: cannot wait: too many waiters (max_waiters reached)",
+	    channel_name(arg));
+}
+
 static int cmd_wait(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -939,7 +1122,8 @@ static int cmd_wait(int argc, char **argv)
 	};
 	const char *timeout_arg = NULL;
 	int64_t timeout = CIPC_TIMEOUT_INFINITE, deadline = -1;
-	struct cipc_channel_info info;
+	struct cipc_channel_info *info;
+	struct cipc_msg_info mi;
 	struct channel_arg arg;
 	struct cipc_channel *ch;
 	size_t size = 0, len = 0;
@@ -972,35 +1156,44 @@ static int cmd_wait(int argc, char **argv)
 			die_usage("wait", "invalid duration '%s': expected a "
 				  "whole number with an optional unit ns, us, "
 				  "ms, s or m (250ms, 5s, 2m)", timeout_arg);
-		if (__builtin_add_overflow(mono_ns(), timeout, &deadline))
-			deadline = -1;	/* centuries: as good as none */
 	}
 
 	ch = open_channel(&arg, O_RDONLY);
 	if (print) {
-		if (cipc_channel_get_info(ch, &info) != 0)
-			die_op(&arg, "get its information", errno);
-		size = info.msg_max;
+		info = get_info(&arg, ch);
+		size = cipc_channel_info_get_msg_max(info);
+		cipc_channel_info_free(info);
 		buf = malloc(size ? size : 1);
 		if (!buf)
 			die("out of memory");
 	}
+	/*
+	 * One absolute deadline on CLOCK_MONOTONIC, computed once: a wait
+	 * the kernel restarts (or this loop repeats after EINTR, a stop and
+	 * continue) keeps it. Centuries away: as good as none.
+	 */
+	if (timeout_arg &&
+	    __builtin_add_overflow(mono_ns(), timeout, &deadline))
+		deadline = -1;
+	memset(&mi, 0, sizeof(mi));
 	for (;;) {
-		int64_t left = timeout;
 		ssize_t ret;
 
-		if (deadline >= 0) {
-			left = deadline - mono_ns();
-			if (left < 0)
-				left = 0;
-		}
 		if (print)
-			ret = cipc_channel_receive(ch, buf, size, left, &len);
+			ret = deadline >= 0
+			      ? cipc_channel_receive_until(ch, buf, size,
+							   CLOCK_MONOTONIC,
+							   deadline, &mi)
+			      : cipc_channel_receive(ch, buf, size,
+						     CIPC_TIMEOUT_INFINITE,
+						     &mi);
 		else
-			ret = cipc_channel_wait(ch, left);
+			ret = deadline >= 0
+			      ? cipc_channel_wait_until(ch, CLOCK_MONOTONIC,
+							deadline)
+			      : cipc_channel_wait(ch, CIPC_TIMEOUT_INFINITE);
 		if (ret >= 0) {
-			if (print && (size_t)ret < len)
-				len = (size_t)ret;	/* truncated */
+			len = print ? (size_t)ret : 0;	/* maybe truncated */
 			break;
 		}
 		if (errno == EINTR)	/* a stop and continue: wait on */
@@ -1010,10 +1203,18 @@ static int cmd_wait(int argc, char **argv)
 			free(buf);
 			return EXIT_TIMEDOUT;
 		}
-		die_op(&arg, "wait", errno);
+		if (errno == EUSERS) {
+			free(buf);
+			die_too_many_waiters(&arg, ch);	/* closes ch */
+		}
+		err = errno;
+		cipc_channel_close(ch);
+		free(buf);
+		die_op(&arg, "wait", err);
 	}
 	cipc_channel_close(ch);
-	if (print) {
+	/* a signal without message prints nothing; an empty one a newline */
+	if (print && (mi.flags & CIPC_MSG_HAS_MSG)) {
 		fwrite(buf, 1, len, stdout);
 		fputc('\n', stdout);
 	}
@@ -1031,7 +1232,7 @@ static int cmd_complete(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct cipc_channel_info info;
+	struct cipc_channel_info *info;
 	const char *msg = NULL;
 	struct channel_arg arg;
 	struct cipc_channel *ch;
@@ -1058,15 +1259,35 @@ static int cmd_complete(int argc, char **argv)
 	ch = open_channel(&arg, O_WRONLY);
 	if (msg)
 		ret = cipc_channel_send(ch, msg, strlen(msg),
-					all ? CIPC_SEND_ALL : CIPC_SEND_ONE);
+					all ? CIPC_SEND_ALL : CIPC_SEND_ONE,
+					NULL);
 	else
 		ret = all ? cipc_channel_complete_all(ch)
 			  : cipc_channel_complete(ch);
 	if (ret != 0) {
+		size_t msg_max = 0;
+		unsigned int depth = 0;
+
 		err = errno;
-		if (err == EMSGSIZE && cipc_channel_get_info(ch, &info) == 0)
+		info = err == EMSGSIZE || err == EAGAIN
+		       ? cipc_channel_get_info(ch) : NULL;
+		cipc_channel_close(ch);
+		if (info) {
+			msg_max = cipc_channel_info_get_msg_max(info);
+			depth = cipc_channel_info_get_queue_depth(info);
+			cipc_channel_info_free(info);
+		}
+		if (err == EMSGSIZE && msg_max)
 			die("%s: message too long: %zu bytes, msg_max is %zu",
-			    channel_name(&arg), strlen(msg), info.msg_max);
+			    channel_name(&arg), strlen(msg), msg_max);
+		if (err == EAGAIN && depth)
+			die("%s: cannot %s: the message queue is full "
+			    "(queue_depth is %u)", channel_name(&arg),
+			    all ? "complete all" : "complete", depth);
+		if (err == EAGAIN)
+			die("%s: cannot %s: the message queue is full "
+			    "(queue_depth reached)", channel_name(&arg),
+			    all ? "complete all" : "complete");
 		if (err == EOVERFLOW)
 			die("%s: cannot complete: the completion count is at "
 			    "its limit", channel_name(&arg));
@@ -1101,8 +1322,10 @@ static int cmd_reinit(int argc, char **argv)
 
 	ch = open_channel(&arg, O_WRONLY);
 	while (cipc_channel_reinit(ch) != 0) {
-		if (errno != EINTR)
+		if (errno != EINTR) {
+			cipc_channel_close(ch);		/* keeps errno */
 			die_op(&arg, "reinit", errno);
+		}
 	}
 	cipc_channel_close(ch);
 	return 0;
@@ -1116,11 +1339,11 @@ static int cmd_mode(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	enum cipc_channel_mode mode = CIPC_CHANNEL_MODE_ONE;
+	enum cipc_channel_mode mode = CIPC_CHANNEL_MODE_ONE, cur;
 	struct channel_arg arg;
 	struct cipc_channel *ch;
 	const char *word;
-	int c, cur;
+	int c;
 
 	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (c) {
@@ -1145,12 +1368,15 @@ static int cmd_mode(int argc, char **argv)
 
 	ch = open_channel(&arg, word ? O_WRONLY : O_RDONLY);
 	if (word) {
-		if (cipc_channel_set_mode(ch, mode) != 0)
+		if (cipc_channel_set_mode(ch, mode) != 0) {
+			cipc_channel_close(ch);		/* keeps errno */
 			die_op(&arg, "set the mode", errno);
+		}
 	} else {
-		cur = cipc_channel_get_mode(ch);
-		if (cur < 0)
+		if (cipc_channel_get_mode(ch, &cur) != 0) {
+			cipc_channel_close(ch);		/* keeps errno */
 			die_op(&arg, "get the mode", errno);
+		}
 		printf("%s\n", mode_name(cur));
 	}
 	cipc_channel_close(ch);
@@ -1194,23 +1420,27 @@ static struct cipc_control *open_control(void)
 
 static int cmd_add(int argc, char **argv)
 {
-	enum { OPT_INDEX = 256, OPT_MSG_MAX };
+	enum { OPT_INDEX = 256, OPT_MSG_MAX, OPT_QUEUE_DEPTH, OPT_MAX_WAITERS };
 	static const struct option opts[] = {
 		{ "index", required_argument, NULL, OPT_INDEX },
 		{ "msg-max", required_argument, NULL, OPT_MSG_MAX },
+		{ "queue-depth", required_argument, NULL, OPT_QUEUE_DEPTH },
+		{ "max-waiters", required_argument, NULL, OPT_MAX_WAITERS },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *index_arg = NULL, *msg_max_arg = NULL;
-	unsigned int index = 0, msg_max = 0;
-	struct cipc_control_info info;
+	const char *queue_depth_arg = NULL, *max_waiters_arg = NULL;
+	unsigned int index = 0, msg_max = 0, queue_depth = 0, max_waiters = 0;
+	unsigned int added = 0, max_channels = 0;
+	struct cipc_control_info *info;
 	struct cipc_control *ctl;
 	struct json_writer w;
 	bool json = false, have_info;
 	uint64_t id = 0;
 	char e[64];
-	int c, ret, err;
+	int c, err;
 
 	while ((c = getopt_long(argc, argv, ":jh", opts, NULL)) != -1) {
 		switch (c) {
@@ -1219,6 +1449,12 @@ static int cmd_add(int argc, char **argv)
 			break;
 		case OPT_MSG_MAX:
 			msg_max_arg = optarg;
+			break;
+		case OPT_QUEUE_DEPTH:
+			queue_depth_arg = optarg;
+			break;
+		case OPT_MAX_WAITERS:
+			max_waiters_arg = optarg;
 			break;
 		case 'j':
 			json = true;
@@ -1241,14 +1477,28 @@ static int cmd_add(int argc, char **argv)
 		die_usage("add", "invalid value '%s' for --msg-max: expected "
 			  "a number from %d to %d", msg_max_arg, MSG_MAX_MIN,
 			  MSG_MAX_MAX);
+	if (queue_depth_arg && parse_uint(queue_depth_arg, QUEUE_DEPTH_MIN,
+					  QUEUE_DEPTH_MAX, &queue_depth) != 0)
+		die_usage("add", "invalid value '%s' for --queue-depth: "
+			  "expected a number from %d to %d", queue_depth_arg,
+			  QUEUE_DEPTH_MIN, QUEUE_DEPTH_MAX);
+	if (max_waiters_arg && parse_uint(max_waiters_arg, MAX_WAITERS_MIN,
+					  MAX_WAITERS_MAX, &max_waiters) != 0)
+		die_usage("add", "invalid value '%s' for --max-waiters: "
+			  "expected a number from %d to %d", max_waiters_arg,
+			  MAX_WAITERS_MIN, MAX_WAITERS_MAX);
 
 	ctl = open_control();
-	/* the limits: for the errors, and msg_max when not given */
-	have_info = cipc_control_get_info(ctl, &info) == 0;
-	ret = cipc_control_add(ctl, index_arg ? (int)index : CIPC_INDEX_ANY,
-			       msg_max, &id);
-	if (ret < 0) {
+	/* the limits: for the errors, and the defaults of what is not given */
+	info = cipc_control_get_info(ctl);
+	have_info = info != NULL;
+	if (info)
+		max_channels = cipc_control_info_get_max_channels(info);
+	if (cipc_control_add(ctl, index_arg ? index : CIPC_INDEX_ANY, msg_max,
+			     queue_depth, max_waiters, &added, &id) != 0) {
 		err = errno;
+		cipc_control_close(ctl);
+		cipc_control_info_free(info);
 		switch (err) {
 		case EPERM:
 		case EACCES:
@@ -1257,14 +1507,13 @@ static int cmd_add(int argc, char **argv)
 		case EEXIST:
 			die(CIPC_DEV_PREFIX "%u: already exists", index);
 		case ENOSPC:
-			if (index_arg && have_info &&
-			    index >= info.max_channels)
+			if (index_arg && have_info && index >= max_channels)
 				die(CIPC_DEV_PREFIX "%u: index out of range "
 				    "(max_channels is %u)", index,
-				    info.max_channels);
+				    max_channels);
 			if (have_info)
 				die("cannot add a channel: max_channels (%u) "
-				    "reached", info.max_channels);
+				    "reached", max_channels);
 			die("cannot add a channel: max_channels reached");
 		default:
 			die("cannot add a channel: %s",
@@ -1276,24 +1525,31 @@ static int cmd_add(int argc, char **argv)
 	if (json) {
 		char dev[32];
 
-		snprintf(dev, sizeof(dev), CIPC_DEV_PREFIX "%d", ret);
+		snprintf(dev, sizeof(dev), CIPC_DEV_PREFIX "%u", added);
 		json_init(&w, stdout);
 		json_begin_object(&w);
 		json_kv_string(&w, "device", dev);
-		json_kv_uint(&w, "index", (unsigned int)ret);
+		json_kv_uint(&w, "index", added);
 		json_kv_uint(&w, "id", id);
-		json_key(&w, "msg_max");
-		if (msg_max_arg)
-			json_uint(&w, msg_max);
-		else if (have_info)
-			json_uint(&w, info.msg_max);
-		else
-			json_null(&w);
+		/* what was given, else the module's default */
+		json_kv_uint_or_null(&w, "msg_max", msg_max_arg || info,
+				     msg_max_arg ? msg_max :
+				     cipc_control_info_get_msg_max(info));
+		json_kv_uint_or_null(&w, "queue_depth",
+				     queue_depth_arg || info,
+				     queue_depth_arg ? queue_depth :
+				     cipc_control_info_get_queue_depth(info));
+		json_kv_uint_or_null(&w, "max_waiters",
+				     max_waiters_arg || info,
+				     max_waiters_arg ? max_waiters :
+				     cipc_control_info_get_max_waiters(info));
 		json_end_object(&w);
+		cipc_control_info_free(info);
 		json_finish(&w);
 		return 0;
 	}
-	printf("cipc%d id %" PRIu64 "\n", ret, id);
+	cipc_control_info_free(info);
+	printf("cipc%u id %" PRIu64 "\n", added, id);
 	return 0;
 }
 
@@ -1330,7 +1586,7 @@ static int cmd_remove(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct cipc_control_info info;
+	struct cipc_control_info *info;
 	const char *id_arg = NULL, *name;
 	struct cipc_control *ctl;
 	struct cipc_channel *ch;
@@ -1395,12 +1651,14 @@ static int cmd_remove(int argc, char **argv)
 
 	ctl = open_control();
 	if (by_id && !has_max) {
-		if (cipc_control_get_info(ctl, &info) != 0)
+		info = cipc_control_get_info(ctl);
+		if (!info)
 			die(CIPC_CONTROL_DEV ": cannot read the limits: %s",
 			    errno_text(errno, e, sizeof(e)));
-		if (info.max_channels == 0)
+		max = cipc_control_info_get_max_channels(info);
+		cipc_control_info_free(info);
+		if (max == 0)
 			die(CIPC_CONTROL_DEV ": max_channels is 0");
-		max = info.max_channels;
 		if (has_ch && (unsigned int)(id % max) != index)
 			die("%s: id %" PRIu64 " is not at this index (it "
 			    "would be at index %u)", channel_name(&arg), id,
@@ -1660,20 +1918,25 @@ static unsigned int channel_users(void)
 
 static int cmd_load(int argc, char **argv)
 {
-	enum { OPT_CHANNELS = 256, OPT_MAX_CHANNELS, OPT_MSG_MAX, OPT_MODULE };
+	enum { OPT_CHANNELS = 256, OPT_MAX_CHANNELS, OPT_MSG_MAX,
+	       OPT_QUEUE_DEPTH, OPT_MAX_WAITERS, OPT_MODULE };
 	static const struct option opts[] = {
 		{ "channels", required_argument, NULL, OPT_CHANNELS },
 		{ "max-channels", required_argument, NULL, OPT_MAX_CHANNELS },
 		{ "msg-max", required_argument, NULL, OPT_MSG_MAX },
+		{ "queue-depth", required_argument, NULL, OPT_QUEUE_DEPTH },
+		{ "max-waiters", required_argument, NULL, OPT_MAX_WAITERS },
 		{ "module", required_argument, NULL, OPT_MODULE },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *channels_arg = NULL, *max_channels_arg = NULL;
 	const char *msg_max_arg = NULL, *file = NULL;
+	const char *queue_depth_arg = NULL, *max_waiters_arg = NULL;
 	unsigned int channels = 0, max_channels = 0, msg_max = 0;
+	unsigned int queue_depth = 0, max_waiters = 0;
 	struct kmod_module *mod, *cipc;
-	char options[128] = "", e[64];
+	char options[256] = "", e[64];
 	struct kmod_ctx *ctx;
 	struct diag d;
 	int c, err;
@@ -1688,6 +1951,12 @@ static int cmd_load(int argc, char **argv)
 			break;
 		case OPT_MSG_MAX:
 			msg_max_arg = optarg;
+			break;
+		case OPT_QUEUE_DEPTH:
+			queue_depth_arg = optarg;
+			break;
+		case OPT_MAX_WAITERS:
+			max_waiters_arg = optarg;
 			break;
 		case OPT_MODULE:
 			file = optarg;
@@ -1719,6 +1988,16 @@ static int cmd_load(int argc, char **argv)
 		die_usage("load", "invalid value '%s' for --msg-max: "
 			  "expected a number from %d to %d", msg_max_arg,
 			  MSG_MAX_MIN, MSG_MAX_MAX);
+	if (queue_depth_arg && parse_uint(queue_depth_arg, QUEUE_DEPTH_MIN,
+					  QUEUE_DEPTH_MAX, &queue_depth) != 0)
+		die_usage("load", "invalid value '%s' for --queue-depth: "
+			  "expected a number from %d to %d", queue_depth_arg,
+			  QUEUE_DEPTH_MIN, QUEUE_DEPTH_MAX);
+	if (max_waiters_arg && parse_uint(max_waiters_arg, MAX_WAITERS_MIN,
+					  MAX_WAITERS_MAX, &max_waiters) != 0)
+		die_usage("load", "invalid value '%s' for --max-waiters: "
+			  "expected a number from %d to %d", max_waiters_arg,
+			  MAX_WAITERS_MIN, MAX_WAITERS_MAX);
 	if (file && !*file)
 		die_usage("load", "invalid value '' for --module: expected "
 			  "the path of cipc.ko");
@@ -1732,6 +2011,14 @@ static int cmd_load(int argc, char **argv)
 		snprintf(options + strlen(options),
 			 sizeof(options) - strlen(options), "%smsg_max=%u",
 			 *options ? " " : "", msg_max);
+	if (queue_depth_arg)
+		snprintf(options + strlen(options),
+			 sizeof(options) - strlen(options), "%squeue_depth=%u",
+			 *options ? " " : "", queue_depth);
+	if (max_waiters_arg)
+		snprintf(options + strlen(options),
+			 sizeof(options) - strlen(options), "%smax_waiters=%u",
+			 *options ? " " : "", max_waiters);
 
 	ctx = kmod_open();
 	cipc = kmod_cipc(ctx);
@@ -1921,7 +2208,7 @@ static void module_channels(const struct param *p, size_t nparams,
 			    long long *channels, long long *max_channels,
 			    bool *abi_mismatch)
 {
-	struct cipc_control_info info;
+	struct cipc_control_info *info = NULL;
 	struct cipc_control *ctl;
 	int n;
 
@@ -1936,10 +2223,14 @@ static void module_channels(const struct param *p, size_t nparams,
 	}
 	ctl = cipc_control_open();
 	*abi_mismatch = !ctl && errno == EPROTO;
-	if (ctl && cipc_control_get_info(ctl, &info) == 0) {
-		*channels = info.channels;
+	if (ctl)
+		info = cipc_control_get_info(ctl);
+	if (info) {
+		*channels = cipc_control_info_get_channels(info);
 		if (*max_channels < 0)
-			*max_channels = info.max_channels;
+			*max_channels =
+				cipc_control_info_get_max_channels(info);
+		cipc_control_info_free(info);
 	}
 	cipc_control_close(ctl);
 	if (*channels < 0) {

@@ -10,12 +10,15 @@
  * a subprocess with a deadline. JSON output is parsed back by python3 and
  * compared with sysfs.
  *
- *  - channels: list, info (ids included), stats (--reset), wait (blocking,
- *    --timeout, --print, stop/continue), complete (--all, --message),
- *    reinit, mode, errors (no such channel, permission denied), status,
- *    version and the bash completion of channel indices; add and remove
- *    (--index, EEXIST, --msg-max, --json, --id and stale ids, waiters of a
- *    removed channel, EPERM/EACCES as nobody, status's channel count;
+ *  - channels: list, info (ids, count and all, queued, seq included),
+ *    stats (the new counters, --reset), wait (blocking, --timeout and its
+ *    one deadline, --print of the per-signal messages, stop/continue),
+ *    complete (--all, --message, a full queue), reinit, mode, errors (no
+ *    such channel, too many waiters, permission denied), status, version
+ *    and the bash completion of channel indices; add and remove (--index,
+ *    EEXIST, --msg-max, --queue-depth, --max-waiters, --json, --id and
+ *    stale ids, waiters of a removed channel, EPERM/EACCES as nobody,
+ *    status's channel count;
  *    remove PATH removes the node's channel by its id, races set up by
  *    stopping cipcctl with ptrace at an ioctl).
  *    Every test starts from clean channels (those the module was loaded
@@ -24,10 +27,11 @@
  *    removed through the control device.
  *  - module: unload (in use, not root), status and the channel commands
  *    without the module, load (not installed, bad file, not root, with
- *    parameters, already loaded, --max-channels and ENOSPC), list sorted by
- *    index with 12 channels. Runs last; the module is reloaded with the
- *    parameters it had (read at the start from /sys/module/cipc/parameters)
- *    whatever happens, so that the runner's final rmmod works.
+ *    parameters, --queue-depth and --max-waiters too, already loaded,
+ *    --max-channels and ENOSPC), list sorted by index with 12 channels.
+ *    Runs last; the module is reloaded with the parameters it had (read
+ *    at the start from /sys/module/cipc/parameters) whatever happens, so
+ *    that the runner's final rmmod works.
  *
  * Exit status: 0 when every test passed, 1 on any failure, 2 on a usage
  * error.
@@ -280,8 +284,9 @@ static void chan_clean(unsigned int chan)
 	close(fd);
 	sysfs_str(chan, "mode", buf, sizeof(buf));
 	ck_assert_str_eq(buf, "one");
-	sysfs_str(chan, "done", buf, sizeof(buf));
-	ck_assert_str_eq(buf, "0");
+	ck_assert_uint_eq(sysfs_ull(chan, "count"), 0);
+	ck_assert_uint_eq(sysfs_ull(chan, "all"), 0);
+	ck_assert_uint_eq(sysfs_ull(chan, "queued"), 0);
 	ck_assert_uint_eq(sysfs_ull(chan, "stats/wait"), 0);
 }
 
@@ -303,15 +308,16 @@ static const char PY_HEAD[] =
 	"d=json.load(sys.stdin)\n"
 	"def r(ch, a):\n"
 	"    return open('/sys/class/cipc/cipc%d/%s' % (ch, a)).read().strip()\n"
-	"def done(ch):\n"
-	"    v=r(ch,'done')\n"
-	"    return v if v=='all' else int(v)\n";
+	"def count(ch):\n"
+	"    return int(r(ch,'count'))\n"
+	"def all_(ch):\n"
+	"    return {'0':False,'1':True}[r(ch,'all')]\n";
 
 /* ---- list ------------------------------------------------------------ */
 
-/* Distinct states: cipc0 two generations on, cipc1 done 2 with a
- * message, cipc2 done all, cipc3 mode all. gen[] receives the generations
- * of cipc0-3 before. */
+/* Distinct states: cipc0 two generations on, cipc1 count 2 (one signal
+ * with a message, queued, one without), cipc2 all, cipc3 mode all. gen[]
+ * receives the generations of cipc0-3 before. */
 static void make_states(unsigned long long gen[4])
 {
 	for (unsigned int i = 0; i < 4; i++)
@@ -337,31 +343,36 @@ START_TEST(test_list_text)
 	make_states(gen);
 	CTL_OK(&p, "list");
 	line = strtok_r(p.out, "\n", &save);
-	ck_assert_msg(line && strcmp(line, "NAME     ID          MODE  DONE  "
-				    "      WAITERS   GENERATION") == 0,
-		      "header: [%s]", line);
+	ck_assert_msg(line && strcmp(line, "NAME     ID          MODE  COUNT  "
+				    "     ALL  QUEUED  WAITERS   GENERATION")
+		      == 0, "header: [%s]", line);
 	while ((line = strtok_r(NULL, "\n", &save)) != NULL) {
-		char name[32], mode[16], done[16], want[128];
-		unsigned long long id, waiters, g;
+		char name[32], mode[16], all[16], want[128];
+		unsigned long long id, count, queued, waiters, g;
 
 		ck_assert_msg(i < n, "more lines than channels: [%s]", line);
-		ck_assert_msg(sscanf(line, "%31s %llu %15s %15s %llu %llu",
-				     name, &id, mode, done, &waiters, &g) == 6,
+		ck_assert_msg(sscanf(line, "%31s %llu %15s %llu %15s %llu %llu "
+				     "%llu", name, &id, mode, &count, all,
+				     &queued, &waiters, &g) == 8,
 			      "line [%s]", line);
 		snprintf(want, sizeof(want), "cipc%u", i);
 		ck_assert_str_eq(name, want);
 		ck_assert_uint_eq(id, sysfs_ull(i, "id"));
 		sysfs_str(i, "mode", want, sizeof(want));
 		ck_assert_str_eq(mode, want);
-		sysfs_str(i, "done", want, sizeof(want));
-		ck_assert_str_eq(done, want);
+		ck_assert_uint_eq(count, sysfs_ull(i, "count"));
+		ck_assert_str_eq(all, sysfs_ull(i, "all") ? "yes" : "no");
+		ck_assert_uint_eq(queued, sysfs_ull(i, "queued"));
 		ck_assert_uint_eq(waiters, sysfs_ull(i, "waiters"));
 		ck_assert_uint_eq(g, sysfs_ull(i, "generation"));
 		i++;
 	}
 	ck_assert_uint_eq(i, n);
 	ck_assert_uint_eq(sysfs_ull(0, "generation"), gen[0] + 2);
-	ck_assert_uint_eq(sysfs_ull(1, "done"), 2);
+	ck_assert_uint_eq(sysfs_ull(1, "count"), 2);
+	ck_assert_uint_eq(sysfs_ull(1, "queued"), 1);
+	if (n > 2)
+		ck_assert_uint_eq(sysfs_ull(2, "all"), 1);
 	proc_free(&p);
 }
 END_TEST
@@ -387,15 +398,20 @@ START_TEST(test_list_json)
 		 "for c in d['channels']:\n"
 		 "    i=int(c['name'][4:])\n"
 		 "    assert list(c)==['name','index','id','device','mode',\n"
-		 "        'done','waiters','generation'], c\n"
+		 "        'count','all','queued','waiters','generation'], c\n"
 		 "    assert c['index']==i and c['device']=='/dev/cipc%%d' %% i, c\n"
 		 "    assert c['id']==int(r(i,'id')), c\n"
-		 "    assert c['mode']==r(i,'mode') and c['done']==done(i), c\n"
+		 "    assert c['mode']==r(i,'mode') and c['count']==count(i), c\n"
+		 "    assert c['all'] is all_(i), c\n"
+		 "    assert c['queued']==int(r(i,'queued')), c\n"
 		 "    assert c['waiters']==int(r(i,'waiters')), c\n"
 		 "    assert c['generation']==int(r(i,'generation')), c\n"
 		 "assert d['channels'][0]['generation']==%llu, d\n"
-		 "assert d['channels'][1]['done']==2, d\n"
-		 "if len(names)>2: assert d['channels'][2]['done']=='all', d\n"
+		 "assert d['channels'][1]['count']==2, d\n"
+		 "assert d['channels'][1]['queued']==1, d\n"
+		 "assert d['channels'][1]['all'] is False, d\n"
+		 "if len(names)>2: assert d['channels'][2]['all'] is True, d\n"
+		 "if len(names)>2: assert d['channels'][2]['count']==0, d\n"
 		 "if len(names)>3: assert d['channels'][3]['mode']=='all', d\n"
 		 "print(len(names))\n", PY_HEAD, gen[0] + 2);
 	snprintf(want, sizeof(want), "%u\n", param("channels"));
@@ -413,6 +429,8 @@ START_TEST(test_info_text)
 	struct proc p;
 
 	make_states(gen);
+	/* two signals since make_states' first: seq 1, 2 at least */
+	ck_assert_uint_ge(sysfs_ull(1, "seq"), 2);
 	CTL_OK(&p, "info", "1");
 	snprintf(want, sizeof(want),
 		 "device       /dev/cipc1\n"
@@ -421,11 +439,17 @@ START_TEST(test_info_text)
 		 "abi_version  %u\n"
 		 "msg_max      %u\n"
 		 "mode         one\n"
-		 "done         2\n"
+		 "count        2\n"
+		 "all          no\n"
 		 "waiters      0\n"
+		 "max_waiters  %u\n"
+		 "queued       1\n"
+		 "queue_depth  %u\n"
 		 "generation   %llu\n"
+		 "seq          %llu\n"
 		 "msg_len      3\n", sysfs_ull(1, "id"), CIPC_ABI_VERSION,
-		 param("msg_max"), gen[1]);
+		 param("msg_max"), param("max_waiters"), param("queue_depth"),
+		 gen[1], sysfs_ull(1, "seq"));
 	ck_assert_str_eq(p.out, want);
 	proc_free(&p);
 
@@ -433,13 +457,14 @@ START_TEST(test_info_text)
 	snprintf(want, sizeof(want), "\ngeneration   %llu\n", gen[0] + 2);
 	ck_assert_msg(strstr(p.out, "device       /dev/cipc0\n") &&
 		      strstr(p.out, want) &&
-		      strstr(p.out, "\ndone         0\n"), "%s", p.out);
+		      strstr(p.out, "\ncount        0\nall          no\n") &&
+		      strstr(p.out, "\nqueued       0\n"), "%s", p.out);
 	proc_free(&p);
 
 	if (param("channels") > 2) {
 		CTL_OK(&p, "info", "2");
-		ck_assert_msg(strstr(p.out, "\ndone         all\n"), "%s",
-			      p.out);
+		ck_assert_msg(strstr(p.out, "\ncount        0\nall          "
+				     "yes\n"), "%s", p.out);
 		proc_free(&p);
 	}
 
@@ -466,21 +491,31 @@ START_TEST(test_info_json)
 		snprintf(script, sizeof(script), "%s"
 			 "i=%u\n"
 			 "assert list(d)==['device','index','id','abi_version',\n"
-			 "    'msg_max','mode','done','waiters','generation',\n"
-			 "    'msg_len'], d\n"
+			 "    'msg_max','mode','count','all','waiters',\n"
+			 "    'max_waiters','queued','queue_depth','generation',\n"
+			 "    'seq','msg_len'], d\n"
 			 "assert d['device']=='/dev/cipc%%d' %% i, d\n"
 			 "assert d['id']==int(r(i,'id')), d\n"
 			 "assert d['index']==i and d['abi_version']==%u, d\n"
-			 "assert d['msg_max']==int(open('/sys/module/cipc/"
-			 "parameters/msg_max').read()), d\n"
-			 "assert d['mode']==r(i,'mode') and d['done']==done(i), d\n"
+			 "m='/sys/module/cipc/parameters/'\n"
+			 "assert d['msg_max']==int(open(m+'msg_max').read()), d\n"
+			 "assert d['queue_depth']==int(open(m+'queue_depth')"
+			 ".read()), d\n"
+			 "assert d['max_waiters']==int(open(m+'max_waiters')"
+			 ".read()), d\n"
+			 "assert d['mode']==r(i,'mode') and d['count']==count(i), d\n"
+			 "assert d['all'] is all_(i), d\n"
 			 "assert d['waiters']==int(r(i,'waiters')), d\n"
+			 "assert d['queued']==int(r(i,'queued')), d\n"
 			 "assert d['generation']==int(r(i,'generation')), d\n"
-			 "print(d['done'], d['generation'], d['msg_len'])\n",
+			 "assert d['seq']==int(r(i,'seq')), d\n"
+			 "print(d['count'], d['all'], d['queued'], "
+			 "d['generation'], d['msg_len'])\n",
 			 PY_HEAD, i, CIPC_ABI_VERSION);
-		snprintf(want, sizeof(want), "%s %llu %u\n",
-			 i == 1 ? "2" : i == 2 ? "all" : "0",
-			 gen[i] + (i == 0 ? 2 : 0), i == 1 ? 3 : 0);
+		snprintf(want, sizeof(want), "%s %s %u %llu %u\n",
+			 i == 1 ? "2" : "0", i == 2 ? "True" : "False",
+			 i == 1 ? 1 : 0, gen[i] + (i == 0 ? 2 : 0),
+			 i == 1 ? 3 : 0);
 		python_check(&p, script, want);
 		proc_free(&p);
 	}
@@ -532,11 +567,16 @@ END_TEST
 
 static const char *const stat_names[] = {
 	"complete", "complete_all", "reinit", "wait", "woken", "timeout",
-	"interrupted", "again", "bytes_in", "bytes_out",
+	"interrupted", "again", "bytes_in", "bytes_out", "full", "discarded",
+	"refused",
 };
 
-/* complete 2 (5 + 0 bytes in), 3 waits of which 2 pass (5 + 5 bytes
- * out) and 1 times out, reinit, complete_all with 2 bytes (7 in). */
+/*
+ * complete 3 (5 + 0 + 0 bytes in), 3 waits of which 2 pass (the first
+ * takes "hello", 5 bytes out; the second the signal without message) and
+ * 1 times out, the third complete discarded by the reinit, complete_all
+ * with 2 bytes (7 in).
+ */
 static void make_stats(void)
 {
 	struct proc p;
@@ -546,17 +586,17 @@ static void make_stats(void)
 	CTL_OK(&p, "wait", "0", "--print", "--timeout", "0");
 	ck_assert_str_eq(p.out, "hello\n");
 	proc_free(&p);
-	CTL_OK(&p, "wait", "0", "--print", "--timeout", "0");
-	ck_assert_str_eq(p.out, "hello\n");
-	proc_free(&p);
+	/* no message: --print prints nothing */
+	CTL_QUIET("wait", "0", "--print", "--timeout", "0");
 	CTL_STATUS(&p, 124, "wait", "0", "--timeout", "0");
 	proc_free(&p);
+	CTL_QUIET("complete", "0");
 	CTL_QUIET("reinit", "0");
 	CTL_QUIET("complete", "0", "--all", "--message", "hi");
 }
 
 static const unsigned long long made_stats[] = {
-	2, 1, 1, 3, 2, 1, 0, 0, 7, 10,
+	3, 1, 1, 3, 2, 1, 0, 0, 7, 5, 0, 1, 0,
 };
 
 START_TEST(test_stats_text)
@@ -592,13 +632,13 @@ START_TEST(test_stats_json)
 		     "d=json.load(sys.stdin)\n"
 		     "names=['complete','complete_all','reinit','wait',\n"
 		     "    'woken','timeout','interrupted','again','bytes_in',\n"
-		     "    'bytes_out']\n"
+		     "    'bytes_out','full','discarded','refused']\n"
 		     "assert list(d)==names, d\n"
 		     "for n in names:\n"
 		     "    v=int(open('/sys/class/cipc/cipc0/stats/'+n).read())\n"
 		     "    assert d[n]==v, (n, d[n], v)\n"
 		     "print(' '.join(str(d[n]) for n in names))\n",
-		     "2 1 1 3 2 1 0 0 7 10\n");
+		     "3 1 1 3 2 1 0 0 7 5 0 1 0\n");
 	proc_free(&p);
 }
 END_TEST
@@ -669,29 +709,33 @@ START_TEST(test_mode)
 	/* the mode is what write(2) does, not what complete does */
 	CTL_QUIET("mode", "0", "all");
 	CTL_QUIET("complete", "0");
-	sysfs_str(0, "done", buf, sizeof(buf));
-	ck_assert_str_eq(buf, "1");
+	ck_assert_uint_eq(sysfs_ull(0, "count"), 1);
+	ck_assert_uint_eq(sysfs_ull(0, "all"), 0);
 }
 END_TEST
 
 START_TEST(test_reinit)
 {
 	unsigned long long gen = sysfs_ull(0, "generation");
-	char buf[16];
 	struct proc p;
 
 	CTL_QUIET("complete", "0", "--message", "xyz");
 	CTL_QUIET("complete", "0", "--all");
-	sysfs_str(0, "done", buf, sizeof(buf));
-	ck_assert_str_eq(buf, "all");
+	ck_assert_uint_eq(sysfs_ull(0, "all"), 1);
+	ck_assert_uint_eq(sysfs_ull(0, "queued"), 1);
 	ck_assert_uint_eq(sysfs_ull(0, "generation"), gen);
 	CTL_QUIET("reinit", "0");
-	sysfs_str(0, "done", buf, sizeof(buf));
-	ck_assert_str_eq(buf, "0");
+	ck_assert_uint_eq(sysfs_ull(0, "all"), 0);
+	ck_assert_uint_eq(sysfs_ull(0, "count"), 0);
 	ck_assert_uint_eq(sysfs_ull(0, "generation"), gen + 1);
 	CTL_OK(&p, "info", "0");
-	ck_assert_msg(strstr(p.out, "\nmsg_len      0\n"), "%s", p.out);
+	ck_assert_msg(strstr(p.out, "\nall          no\n") &&
+		      strstr(p.out, "\nqueued       0\n") &&
+		      strstr(p.out, "\nmsg_len      0\n"), "%s", p.out);
 	proc_free(&p);
+	/* the queued message went with the reinit */
+	CTL_QUIET("complete", "0");
+	CTL_QUIET("wait", "0", "--print", "--timeout", "0");
 	CTL_QUIET("reinit", "/dev/cipc0");
 	ck_assert_uint_eq(sysfs_ull(0, "generation"), gen + 2);
 }
@@ -717,16 +761,34 @@ START_TEST(test_message_print)
 			      "message %zu: printed [%s]", i, p.out);
 		proc_free(&p);
 	}
-	/* no --message: the current message is kept */
-	CTL_QUIET("complete", "0", "--message", "kept");
+	/*
+	 * Each signal carries its own message, or none, in order: no
+	 * --message is no message (nothing printed), not the last one again
+	 */
+	CTL_QUIET("complete", "0", "--message", "first");
 	CTL_QUIET("complete", "0");
-	CTL_QUIET("complete", "0");
-	for (int i = 0; i < 2; i++) {
-		CTL_OK(&p, "wait", "0", "--print", "--timeout", "0");
-		ck_assert_str_eq(p.out, "kept\n");
-		proc_free(&p);
+	CTL_QUIET("complete", "0", "--message", "");
+	CTL_QUIET("complete", "0", "--message", "last");
+	ck_assert_uint_eq(sysfs_ull(0, "queued"), 3);
+	{
+		static const char *const want[] = {
+			"first\n", "", "\n", "last\n",
+		};
+
+		for (size_t i = 0; i < ARRAY_SIZE(want); i++) {
+			CTL_OK(&p, "wait", "0", "--print", "--timeout", "0");
+			ck_assert_msg(strcmp(p.out, want[i]) == 0, "wait %zu "
+				      "printed [%s], expected [%s]", i, p.out,
+				      want[i]);
+			proc_free(&p);
+		}
 	}
-	/* without --print nothing is printed */
+	ck_assert_uint_eq(sysfs_ull(0, "queued"), 0);
+	/* taken: nothing left for the next signal without message */
+	CTL_QUIET("complete", "0");
+	CTL_QUIET("wait", "0", "--print", "--timeout", "0");
+	/* without --print nothing is printed, even for a message */
+	CTL_QUIET("complete", "0", "--message", "unseen");
 	CTL_QUIET("wait", "0");
 	CTL_STATUS(&p, 124, "wait", "0", "--timeout", "0");
 	ck_assert_uint_eq(p.out_len + p.err_len, 0);
@@ -751,7 +813,8 @@ START_TEST(test_message_too_long)
 		ck_assert_str_eq(p.err, line);
 		proc_free(&p);
 	}
-	ck_assert_uint_eq(sysfs_ull(0, "done"), 0);
+	ck_assert_uint_eq(sysfs_ull(0, "count"), 0);
+	ck_assert_uint_eq(sysfs_ull(0, "queued"), 0);
 	ck_assert_uint_eq(sysfs_ull(0, "stats/complete"), 0);
 	msg[max] = '\0';	/* exactly msg_max: fine */
 	CTL_QUIET("complete", "0", "--message", msg);
@@ -783,14 +846,14 @@ START_TEST(test_wait_released_by_complete)
 	ck_assert_uint_eq(w.err_len, 0);
 	proc_free(&w);
 	ck_assert(wait_waiters(0, 0, SETTLE_MS));
-	ck_assert_uint_eq(sysfs_ull(0, "done"), 0);	/* consumed */
+	ck_assert_uint_eq(sysfs_ull(0, "count"), 0);	/* taken */
+	ck_assert_uint_eq(sysfs_ull(0, "queued"), 0);
 }
 END_TEST
 
 START_TEST(test_complete_all_releases_three)
 {
 	struct proc w[3];
-	char buf[16];
 
 	for (int i = 0; i < 3; i++)
 		ctl_start(&w[i], "wait", "/dev/cipc0", "--print", NULL);
@@ -805,8 +868,7 @@ START_TEST(test_complete_all_releases_three)
 		ck_assert_str_eq(w[i].out, "go\n");
 		proc_free(&w[i]);
 	}
-	sysfs_str(0, "done", buf, sizeof(buf));
-	ck_assert_str_eq(buf, "all");
+	ck_assert_uint_eq(sysfs_ull(0, "all"), 1);
 	/* and every later wait passes at once */
 	CTL_QUIET("wait", "0", "--timeout", "0");
 	CTL_QUIET("wait", "0", "--timeout", "0");
@@ -887,6 +949,35 @@ START_TEST(test_wait_stop_continue)
 }
 END_TEST
 
+/*
+ * The deadline of wait --timeout is computed once: stops and continues
+ * (which end the wait in the kernel) do not extend it.
+ */
+START_TEST(test_wait_timeout_stops)
+{
+	struct proc w;
+	uint64_t t0, ms;
+
+	ctl_start(&w, "wait", "0", "--timeout", "1s");
+	ck_assert(wait_waiters(0, 1, SETTLE_MS));
+	t0 = mono_ms();
+	while (!proc_wait(&w, 50) && mono_ms() - t0 < 6000) {
+		ck_assert_int_eq(kill(w.pid, SIGSTOP), 0);
+		sleep_ms(50);
+		ck_assert_int_eq(kill(w.pid, SIGCONT), 0);
+	}
+	ck_assert_msg(w.exited, "wait --timeout 1s still waiting after 6 s "
+		      "of stops and continues");
+	ck_assert_msg(w.status == 124, "wait exited %d; stderr: %s",
+		      w.status, w.err);
+	ms = w.t_end_ms - w.t_start_ms;
+	ck_assert_msg(ms >= 1000 && ms < 4000, "wait --timeout 1s took %llu "
+		      "ms with stops", (unsigned long long)ms);
+	ck_assert_uint_eq(w.out_len + w.err_len, 0);
+	proc_free(&w);
+}
+END_TEST
+
 START_TEST(test_permission_denied)
 {
 	struct run_opts o = { .as_uid = NOBODY };
@@ -897,9 +988,34 @@ START_TEST(test_permission_denied)
 	ck_assert_int_eq(st, 1);
 	ck_assert_str_eq(p.err, node_denied("cipcctl: /dev/cipc0: "));
 	proc_free(&p);
-	/* list reads sysfs: anyone may */
+	/*
+	 * list: anyone may, but the state (the node, or sysfs's 0440 state
+	 * files) only root and group cipc: "-", null in JSON; the id and the
+	 * mode are world-readable
+	 */
 	st = run_cipcctl_opts(&p, &o, "list", NULL);
 	ck_assert_int_eq(st, 0);
+	ck_assert_uint_eq(p.err_len, 0);
+	{
+		char want[128], id[24];
+
+		snprintf(id, sizeof(id), "%llu", sysfs_ull(0, "id"));
+		snprintf(want, sizeof(want), "\n%-8s %-11s %-5s %-11s %-4s "
+			 "%-7s %-9s %s\n", "cipc0", id, "one", "-", "-", "-",
+			 "-", "-");
+		ck_assert_msg(strstr(p.out, want), "list as nobody lacks "
+			      "[%s]:\n%s", want + 1, p.out);
+	}
+	proc_free(&p);
+	st = run_cipcctl_opts(&p, &o, "list", "--json", NULL);
+	ck_assert_int_eq(st, 0);
+	python_check(&p, "import json,sys\n"
+		     "c=json.load(sys.stdin)['channels'][0]\n"
+		     "assert c['name']=='cipc0' and c['mode']=='one', c\n"
+		     "assert c['id']==int(open('/sys/class/cipc/cipc0/id')"
+		     ".read()), c\n"
+		     "print([c[k] for k in ('count','all','queued','waiters',"
+		     "'generation')])\n", "[None, None, None, None, None]\n");
 	proc_free(&p);
 }
 END_TEST
@@ -922,12 +1038,14 @@ START_TEST(test_status_loaded)
 		 "state        live\n"
 		 "version      %s\n"
 		 "refcnt       0\n"
-		 "parameters   channels=%u max_channels=%u msg_max=%u\n"
+		 "parameters   channels=%u max_channels=%u max_waiters=%u "
+		 "msg_max=%u queue_depth=%u\n"
 		 "channels     %u\n"
 		 "max_channels %u\n"
 		 "kernel       %s\n"
 		 "installed    ", version, param("channels"),
-		 param("max_channels"), param("msg_max"), param("channels"),
+		 param("max_channels"), param("max_waiters"), param("msg_max"),
+		 param("queue_depth"), param("channels"),
 		 param("max_channels"), u.release);
 	ck_assert_msg(strncmp(p.out, want, strlen(want)) == 0,
 		      "status:\n%s\nexpected:\n%s", p.out, want);
@@ -1231,15 +1349,18 @@ START_TEST(test_add_remove)
 	ck_assert_uint_eq(id % max, x);
 	ck_assert_uint_eq(count_numbered(CLASS_DIR, "cipc"), n + 1);
 	/* a new channel: count 0, generation 0, mode one, default msg_max */
-	ck_assert_uint_eq(sysfs_ull(x, "done"), 0);
+	ck_assert_uint_eq(sysfs_ull(x, "count"), 0);
+	ck_assert_uint_eq(sysfs_ull(x, "all"), 0);
+	ck_assert_uint_eq(sysfs_ull(x, "queue_depth"), param("queue_depth"));
+	ck_assert_uint_eq(sysfs_ull(x, "max_waiters"), param("max_waiters"));
 	ck_assert_uint_eq(sysfs_ull(x, "generation"), 0);
 	snprintf(ch, sizeof(ch), "%u", x);
 	snprintf(name, sizeof(name), "cipc%u", x);
 
 	/* list: its line, with its id */
 	CTL_OK(&p, "list");
-	snprintf(want, sizeof(want), "\n%-8s %-11llu one   0           0   "
-		 "      0\n", name, id);
+	snprintf(want, sizeof(want), "\n%-8s %-11llu one   0           no   "
+		 "0       0         0\n", name, id);
 	ck_assert_msg(strstr(p.out, want), "list lacks [%s]:\n%s", want + 1,
 		      p.out);
 	proc_free(&p);
@@ -1335,10 +1456,16 @@ START_TEST(test_add_index)
 	CTL_OK(&p, "add", "--json", "--msg-max", "64");
 	snprintf(script, sizeof(script),
 		 "import json,sys\nd=json.load(sys.stdin)\n"
-		 "assert list(d)==['device','index','id','msg_max'], d\n"
+		 "assert list(d)==['device','index','id','msg_max',\n"
+		 "    'queue_depth','max_waiters'], d\n"
 		 "i=d['index']\n"
 		 "assert d['device']=='/dev/cipc%%d' %% i, d\n"
 		 "assert d['msg_max']==64, d\n"
+		 "m='/sys/module/cipc/parameters/'\n"
+		 "assert d['queue_depth']==int(open(m+'queue_depth')"
+		 ".read()), d\n"
+		 "assert d['max_waiters']==int(open(m+'max_waiters')"
+		 ".read()), d\n"
 		 "assert d['id']==int(open('/sys/class/cipc/cipc%%d/id' %% i)"
 		 ".read()), d\n"
 		 "print(i, d['id'])\n");
@@ -1380,6 +1507,79 @@ START_TEST(test_add_index)
 	CTL_QUIET("remove", "--id", ch);
 	ck_assert(channel_gone(z));
 	ck_assert_uint_eq(count_numbered(CLASS_DIR, "cipc"), n);
+}
+END_TEST
+
+/*
+ * add --queue-depth, --max-waiters: complete fails on a full queue (naming
+ * queue_depth), and wait beyond max_waiters blocked (naming max_waiters);
+ * stats count them (full, refused).
+ */
+START_TEST(test_add_limits)
+{
+	unsigned int x;
+	unsigned long long id;
+	char ch[16], line[160], script[512];
+	struct proc p, w;
+
+	CTL_ADD(&x, &id, "--queue-depth", "2", "--max-waiters", "1");
+	snprintf(ch, sizeof(ch), "%u", x);
+	ck_assert_uint_eq(sysfs_ull(x, "queue_depth"), 2);
+	ck_assert_uint_eq(sysfs_ull(x, "max_waiters"), 1);
+	CTL_OK(&p, "info", ch, "--json");
+	python_check(&p, "import json,sys\nd=json.load(sys.stdin)\n"
+		     "print(d['queue_depth'], d['max_waiters'])\n", "2 1\n");
+	proc_free(&p);
+
+	/* the queue: two messages, the third refused, nothing changed */
+	CTL_QUIET("complete", ch, "--message", "a");
+	CTL_QUIET("complete", ch, "--message", "b");
+	snprintf(line, sizeof(line), "cipcctl: /dev/cipc%u: cannot complete: "
+		 "the message queue is full (queue_depth is 2)\n", x);
+	CTL_STATUS(&p, 1, "complete", ch, "--message", "c");
+	ck_assert_str_eq(p.err, line);
+	ck_assert_uint_eq(p.out_len, 0);
+	proc_free(&p);
+	ck_assert_uint_eq(sysfs_ull(x, "count"), 2);
+	ck_assert_uint_eq(sysfs_ull(x, "stats/full"), 1);
+	/* a signal without message needs no room */
+	CTL_QUIET("complete", ch);
+	CTL_OK(&p, "info", ch);
+	ck_assert_msg(strstr(p.out, "\ncount        3\nall          no\n") &&
+		      strstr(p.out, "\nqueued       2\nqueue_depth  2\n"),
+		      "%s", p.out);
+	proc_free(&p);
+	for (int i = 0; i < 3; i++) {
+		CTL_OK(&p, "wait", ch, "--print", "--timeout", "0");
+		ck_assert_str_eq(p.out, i == 0 ? "a\n" : i == 1 ? "b\n" : "");
+		proc_free(&p);
+	}
+
+	/* one waiter blocked: the next wait is refused at once */
+	ctl_start(&w, "wait", ch, "--print", NULL);
+	ck_assert(wait_waiters(x, 1, SETTLE_MS));
+	snprintf(line, sizeof(line), "cipcctl: /dev/cipc%u: cannot wait: too "
+		 "many waiters (max_waiters is 1)\n", x);
+	CTL_STATUS(&p, 1, "wait", ch, "--timeout", "10s");
+	ck_assert_str_eq(p.err, line);
+	ck_assert_msg(p.t_end_ms - p.t_start_ms < 5000, "refused after %llu "
+		      "ms", (unsigned long long)(p.t_end_ms - p.t_start_ms));
+	proc_free(&p);
+	CTL_STATUS(&p, 1, "wait", ch);
+	ck_assert_str_eq(p.err, line);
+	proc_free(&p);
+	ck_assert_uint_eq(sysfs_ull(x, "stats/refused"), 2);
+	CTL_QUIET("complete", ch, "--message", "go");
+	expect_exit(&w, 0);
+	ck_assert_str_eq(w.out, "go\n");
+	proc_free(&w);
+	CTL_OK(&p, "stats", ch, "--json");
+	snprintf(script, sizeof(script), "import json,sys\n"
+		 "d=json.load(sys.stdin)\n"
+		 "print(d['complete'], d['full'], d['refused'], d['woken'])\n");
+	python_check(&p, script, "4 1 2 4\n");
+	proc_free(&p);
+	CTL_QUIET("remove", ch);
 }
 END_TEST
 
@@ -1850,6 +2050,8 @@ static struct {
 	unsigned int channels;
 	unsigned int msg_max;
 	unsigned int max_channels;
+	unsigned int queue_depth;	/* 0: unknown, not restored */
+	unsigned int max_waiters;	/* 0: unknown, not restored */
 } orig;
 
 /* /dev and /sys/class/cipc show exactly n channels. */
@@ -1863,16 +2065,22 @@ static bool module_as_found(void)
 {
 	unsigned int ch, mm, mc;
 
+	unsigned int qd, mw;
+
 	return param_value("channels", &ch) && param_value("msg_max", &mm) &&
 	       ch == orig.channels && mm == orig.msg_max &&
 	       (!orig.has_max || (param_value("max_channels", &mc) &&
 				  mc == orig.max_channels)) &&
+	       (!orig.queue_depth || (param_value("queue_depth", &qd) &&
+				      qd == orig.queue_depth)) &&
+	       (!orig.max_waiters || (param_value("max_waiters", &mw) &&
+				      mw == orig.max_waiters)) &&
 	       count_numbered(CLASS_DIR, "cipc") == orig.channels;
 }
 
 static int module_restore(void)
 {
-	char params[96];
+	char params[160];
 
 	if (!orig.recorded)
 		return 0;
@@ -1885,6 +2093,14 @@ static int module_restore(void)
 		snprintf(params + strlen(params),
 			 sizeof(params) - strlen(params), " max_channels=%u",
 			 orig.max_channels);
+	if (orig.queue_depth)
+		snprintf(params + strlen(params),
+			 sizeof(params) - strlen(params), " queue_depth=%u",
+			 orig.queue_depth);
+	if (orig.max_waiters)
+		snprintf(params + strlen(params),
+			 sizeof(params) - strlen(params), " max_waiters=%u",
+			 orig.max_waiters);
 	return module_reload(orig.loaded ? params : NULL, orig.channels,
 			     MODULE_SETTLE_MS, count_numbered);
 }
@@ -1897,6 +2113,10 @@ static void module_record(void)
 			 param_value("msg_max", &orig.msg_max));
 	orig.has_max = orig.loaded &&
 		       param_value("max_channels", &orig.max_channels);
+	if (!orig.loaded || !param_value("queue_depth", &orig.queue_depth))
+		orig.queue_depth = 0;
+	if (!orig.loaded || !param_value("max_waiters", &orig.max_waiters))
+		orig.max_waiters = 0;
 	if (!orig.recorded)
 		fprintf(stderr, "module: cannot read the module's parameters; "
 			"it will not be reloaded\n");
@@ -2181,16 +2401,20 @@ START_TEST(test_module_load_params)
 
 	ensure_unloaded();
 	CTL_QUIET("load", "--module", getenv("CIPC_KO"), "--channels", "3",
-		  "--msg-max", "64");
+		  "--msg-max", "64", "--queue-depth", "4", "--max-waiters",
+		  "3");
 	ck_assert(module_loaded());
 	ck_assert_uint_eq(param("channels"), 3);
 	ck_assert_uint_eq(param("msg_max"), 64);
+	ck_assert_uint_eq(param("queue_depth"), 4);
+	ck_assert_uint_eq(param("max_waiters"), 3);
 	ck_assert_msg(nodes_settle(3), "%u nodes, %u sysfs entries",
 		      count_numbered("/dev", "cipc"),
 		      count_numbered(CLASS_DIR, "cipc"));
 	CTL_OK(&p, "info", "2", "--json");
 	python_check(&p, "import json,sys\nd=json.load(sys.stdin)\n"
-		     "print(d['index'], d['msg_max'])\n", "2 64\n");
+		     "print(d['index'], d['msg_max'], d['queue_depth'],\n"
+		     "      d['max_waiters'])\n", "2 64 4 3\n");
 	proc_free(&p);
 	CTL_ERROR("/dev/cipc3: no such channel (3 loaded)", "info", "3");
 	CTL_OK(&p, "list");
@@ -2199,15 +2423,27 @@ START_TEST(test_module_load_params)
 	proc_free(&p);
 	CTL_OK(&p, "status");
 	ck_assert_msg(strstr(p.out, "\nparameters   channels=3 max_channels="
-			     "256 msg_max=64\nchannels     3\nmax_channels "
-			     "256\n"), "%s", p.out);
+			     "256 max_waiters=3 msg_max=64 queue_depth=4\n"
+			     "channels     3\nmax_channels 256\n"), "%s",
+		      p.out);
 	proc_free(&p);
+	/* added channels get the module's defaults */
+	CTL_OK(&p, "add", "--json");
+	python_check(&p, "import json,sys\nd=json.load(sys.stdin)\n"
+		     "print(d['index'], d['msg_max'], d['queue_depth'],\n"
+		     "      d['max_waiters'])\n", "3 64 4 3\n");
+	proc_free(&p);
+	ck_assert_uint_eq(sysfs_ull(3, "queue_depth"), 4);
+	ck_assert_uint_eq(sysfs_ull(3, "max_waiters"), 3);
+	CTL_QUIET("remove", "3");
 	/* only the parameters given are passed */
 	CTL_QUIET("unload");
 	CTL_QUIET("load", "--module", getenv("CIPC_KO"), "--msg-max", "5");
 	ck_assert_uint_eq(param("msg_max"), 5);
 	ck_assert_uint_eq(param("channels"), 4);	/* the default */
 	ck_assert_uint_eq(param("max_channels"), 256);	/* the default */
+	ck_assert_uint_eq(param("queue_depth"), 16);	/* the default */
+	ck_assert_uint_eq(param("max_waiters"), 256);	/* the default */
 }
 END_TEST
 
@@ -2325,18 +2561,24 @@ END_TEST
 /* Last: back to the original parameters, with cipcctl itself. */
 START_TEST(test_module_reload_original)
 {
-	char channels[16], msg_max[16], max_channels[16];
+	char channels[16], msg_max[16], max_channels[16], queue_depth[16];
+	char max_waiters[16];
 
 	ck_assert(orig.loaded);
 	snprintf(channels, sizeof(channels), "%u", orig.channels);
 	snprintf(msg_max, sizeof(msg_max), "%u", orig.msg_max);
 	snprintf(max_channels, sizeof(max_channels), "%u",
 		 orig.has_max ? orig.max_channels : 256);
+	snprintf(queue_depth, sizeof(queue_depth), "%u",
+		 orig.queue_depth ? orig.queue_depth : 16);
+	snprintf(max_waiters, sizeof(max_waiters), "%u",
+		 orig.max_waiters ? orig.max_waiters : 256);
 	if (module_loaded())
 		CTL_QUIET("unload");
 	CTL_QUIET("load", "--module", getenv("CIPC_KO"), "--channels",
 		  channels, "--msg-max", msg_max, "--max-channels",
-		  max_channels);
+		  max_channels, "--queue-depth", queue_depth, "--max-waiters",
+		  max_waiters);
 	ck_assert_uint_eq(param("channels"), orig.channels);
 	ck_assert_uint_eq(param("msg_max"), orig.msg_max);
 	ck_assert(nodes_settle(orig.channels));
@@ -2391,6 +2633,7 @@ static Suite *channels_suite(void)
 	tcase_add_test(tc, test_complete_releases_one);
 	tcase_add_test(tc, test_wait_timeout);
 	tcase_add_test(tc, test_wait_stop_continue);
+	tcase_add_test(tc, test_wait_timeout_stops);
 	tcase_add_test(tc, test_permission_denied);
 	suite_add_tcase(s, tc);
 
@@ -2400,6 +2643,7 @@ static Suite *channels_suite(void)
 	tcase_add_unchecked_fixture(tc, NULL, restore_channels_quiet);
 	tcase_add_test(tc, test_add_remove);
 	tcase_add_test(tc, test_add_index);
+	tcase_add_test(tc, test_add_limits);
 	tcase_add_test(tc, test_list_ids);
 	tcase_add_test(tc, test_remove_releases_waiters);
 	tcase_add_test(tc, test_remove_waiter_stale);

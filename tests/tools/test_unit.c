@@ -10,7 +10,7 @@
  * - json:       the JSON writer, exact output and parsed back by python3;
  * - usage:      every usage error of the real binary: message, "Try" line,
  *               exit status 2, nothing on stdout (add, remove and load's
- *               --max-channels included);
+ *               --max-channels, --queue-depth, --max-waiters included);
  * - help:       every --help, "help COMMAND", the man page naming every
  *               option of every help text, and documenting no command
  *               that does not exist;
@@ -903,6 +903,18 @@ static const struct usage_case usage_cases[] = {
 	  "expected a number from 1 to 4096", "load" },
 	{ { "load", "--msg-max", "4097" }, "invalid value '4097' for "
 	  "--msg-max: expected a number from 1 to 4096", "load" },
+	{ { "load", "--queue-depth", "0" }, "invalid value '0' for "
+	  "--queue-depth: expected a number from 1 to 1024", "load" },
+	{ { "load", "--queue-depth", "1025" }, "invalid value '1025' for "
+	  "--queue-depth: expected a number from 1 to 1024", "load" },
+	{ { "load", "--queue-depth" }, "option '--queue-depth' needs a "
+	  "value", "load" },
+	{ { "load", "--max-waiters", "0" }, "invalid value '0' for "
+	  "--max-waiters: expected a number from 1 to 65536", "load" },
+	{ { "load", "--max-waiters=65537" }, "invalid value '65537' for "
+	  "--max-waiters: expected a number from 1 to 65536", "load" },
+	{ { "load", "--max-waiters", "x" }, "invalid value 'x' for "
+	  "--max-waiters: expected a number from 1 to 65536", "load" },
 	{ { "load", "--module", "" }, "invalid value '' for --module: "
 	  "expected the path of cipc.ko", "load" },
 	{ { "load", "-c", "4" }, "unknown option '-c'", "load" },
@@ -924,6 +936,18 @@ static const struct usage_case usage_cases[] = {
 	  "expected a number from 1 to 4096", "add" },
 	{ { "add", "--msg-max", "4097" }, "invalid value '4097' for "
 	  "--msg-max: expected a number from 1 to 4096", "add" },
+	{ { "add", "--queue-depth", "0" }, "invalid value '0' for "
+	  "--queue-depth: expected a number from 1 to 1024", "add" },
+	{ { "add", "--queue-depth=1025" }, "invalid value '1025' for "
+	  "--queue-depth: expected a number from 1 to 1024", "add" },
+	{ { "add", "--queue-depth", "-1" }, "invalid value '-1' for "
+	  "--queue-depth: expected a number from 1 to 1024", "add" },
+	{ { "add", "--max-waiters" }, "option '--max-waiters' needs a value",
+	  "add" },
+	{ { "add", "--max-waiters", "0" }, "invalid value '0' for "
+	  "--max-waiters: expected a number from 1 to 65536", "add" },
+	{ { "add", "--max-waiters", "65537" }, "invalid value '65537' for "
+	  "--max-waiters: expected a number from 1 to 65536", "add" },
 	{ { "add", "--json=1" }, "option '--json' takes no value", "add" },
 	{ { "add", "-i", "1" }, "unknown option '-i'", "add" },
 	{ { "add", "--id", "1" }, "unknown option '--id'", "add" },
@@ -1264,6 +1288,7 @@ START_TEST(test_notloaded_channels)
 		{ "mode", "0", "all" },
 		{ "add" },
 		{ "add", "--index", "4", "--json" },
+		{ "add", "--queue-depth", "4", "--max-waiters", "2" },
 		{ "remove", "0" },
 		{ "remove", "cipc0", "--id", "256" },
 		{ "remove", "--id", "5" },
@@ -1404,16 +1429,23 @@ START_TEST(test_completion)
 		{ "cipcctl complete 0 --", "--all --message --help\n" },
 		{ "cipcctl complete 0 --message ''", "\n" },
 		{ "cipcctl load --", "--channels --max-channels --msg-max "
-		  "--module --help\n" },
+		  "--queue-depth --max-waiters --module --help\n" },
 		{ "cipcctl load --max-channels ''", "\n" },
-		{ "cipcctl load --m", "--max-channels --msg-max --module\n" },
+		{ "cipcctl load --queue-depth ''", "\n" },
+		{ "cipcctl load --max-waiters 8 --q", "--queue-depth\n" },
+		{ "cipcctl load --m", "--max-channels --msg-max --max-waiters "
+		  "--module\n" },
 		{ "cipcctl a", "add\n" },
 		{ "cipcctl r", "reinit remove\n" },
-		{ "cipcctl add -", "--index --msg-max --json --help\n" },
+		{ "cipcctl add -", "--index --msg-max --queue-depth "
+		  "--max-waiters --json --help\n" },
 		{ "cipcctl add --index ''", "\n" },
-		{ "cipcctl add --index 4 --", "--index --msg-max --json "
-		  "--help\n" },
+		{ "cipcctl add --index 4 --", "--index --msg-max --queue-depth "
+		  "--max-waiters --json --help\n" },
 		{ "cipcctl add --msg-max 64 ''", "\n" },
+		{ "cipcctl add --queue-depth ''", "\n" },
+		{ "cipcctl add --max-waiters 4 ''", "\n" },
+		{ "cipcctl add --m", "--msg-max --max-waiters\n" },
 		{ "cipcctl remove -", "--id --help\n" },
 		{ "cipcctl remove 4 ''", "\n" },
 		{ "cipcctl mode 0 ''", "one all\n" },
