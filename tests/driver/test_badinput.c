@@ -212,7 +212,7 @@ START_TEST(test_bad_arg_pointer)
 	REQUIRE_MSG_MAX(SHORT_MSG_MAX);
 	static const unsigned long cmds[] = {
 		CIPC_IOC_INFO, CIPC_IOC_COMPLETE, CIPC_IOC_COMPLETE_ALL,
-		CIPC_IOC_WAIT, CIPC_IOC_TRYWAIT, CIPC_IOC_DONE,
+		CIPC_IOC_WAIT, CIPC_IOC_TRYWAIT,
 		CIPC_IOC_GET_MODE, CIPC_IOC_SET_MODE, CIPC_IOC_GET_STATS,
 	};
 	int fd = prepare();
@@ -228,7 +228,11 @@ START_TEST(test_bad_arg_pointer)
 }
 END_TEST
 
-/* cipc_wait.flags, .pad, .reserved[] must be 0, for WAIT and TRYWAIT. */
+/*
+ * Unknown bits of cipc_wait.flags, .pad, .reserved[] must be 0, and
+ * .clockid too without CIPC_WAIT_ABSTIME, for WAIT and TRYWAIT; with
+ * CIPC_WAIT_ABSTIME only CLOCK_MONOTONIC and CLOCK_REALTIME (WAIT).
+ */
 START_TEST(test_wait_nonzero_fields)
 {
 	REQUIRE_MSG_MAX(SHORT_MSG_MAX);
@@ -239,7 +243,7 @@ START_TEST(test_wait_nonzero_fields)
 	char buf[16];
 
 	for (size_t c = 0; c < 2; c++) {
-		for (unsigned int field = 0; field < 5; field++) {
+		for (unsigned int field = 0; field < 9; field++) {
 			struct cipc_wait w = {
 				.msg = (__u64)(uintptr_t)buf,
 				.msg_size = sizeof(buf),
@@ -247,7 +251,7 @@ START_TEST(test_wait_nonzero_fields)
 
 			switch (field) {
 			case 0:
-				w.flags = 1;
+				w.flags = 2;	/* 1 is CIPC_WAIT_ABSTIME */
 				break;
 			case 1:
 				w.flags = 1U << 31;
@@ -260,6 +264,23 @@ START_TEST(test_wait_nonzero_fields)
 				break;
 			case 4:
 				w.reserved[1] = 1ULL << 63;
+				break;
+			case 5:
+				w.clockid = 1;	/* CLOCK_MONOTONIC, no ABSTIME */
+				break;
+			case 6:
+				w.clockid = -1;
+				break;
+			case 7:
+				w.flags = CIPC_WAIT_ABSTIME | 4;
+				w.clockid = 1;
+				break;
+			case 8:
+				if (cmds[c] != CIPC_IOC_WAIT)
+					continue;
+				/* CLOCK_PROCESS_CPUTIME_ID */
+				w.flags = CIPC_WAIT_ABSTIME;
+				w.clockid = 2;
 				break;
 			}
 			EXPECT_REJECTED(fd, ioctl(fd, cmds[c], &w), EINVAL);
@@ -358,8 +379,10 @@ START_TEST(test_sysfs_readonly_attrs)
 {
 	REQUIRE_MSG_MAX(SHORT_MSG_MAX);
 	static const char *const ro[] = {
-		"done", "waiters", "generation", "stats/complete",
-		"stats/wait", "stats/bytes_in",
+		"count", "all", "waiters", "queued", "generation", "seq",
+		"id", "msg_max", "queue_depth", "max_waiters",
+		"stats/complete", "stats/wait", "stats/bytes_in",
+		"stats/full", "stats/discarded", "stats/refused",
 	};
 	int fd = prepare();
 
@@ -398,7 +421,18 @@ START_TEST(test_unknown_commands)
 		C(_IOW(CIPC_IOC_MAGIC, 0x01, __u64)),
 		C(_IOR(CIPC_IOC_MAGIC, 0x01, struct cipc_signal)),
 		C(_IO(CIPC_IOC_MAGIC, 0x02)),
-		C(_IOWR(CIPC_IOC_MAGIC, 0x02, struct cipc_signal)),
+		/* The old _IOW COMPLETE/_ALL are not the new _IOWR ones. */
+		C(_IOW(CIPC_IOC_MAGIC, 0x01, struct cipc_signal)),
+		C(_IOW(CIPC_IOC_MAGIC, 0x02, struct cipc_signal)),
+		/* The old, shorter structures. */
+		C(_IOW(CIPC_IOC_MAGIC, 0x01, __u8[32])),
+		C(_IOWR(CIPC_IOC_MAGIC, 0x01, __u8[32])),
+		C(_IOR(CIPC_IOC_MAGIC, 0x00, __u8[72])),
+		C(_IOWR(CIPC_IOC_MAGIC, 0x04, __u8[56])),
+		C(_IOWR(CIPC_IOC_MAGIC, 0x05, __u8[56])),
+		/* The retired CIPC_IOC_DONE. */
+		C(_IOR(CIPC_IOC_MAGIC, 0x06, __u32)),
+		C(_IO(CIPC_IOC_MAGIC, 0x06)),
 		C(_IOW(CIPC_IOC_MAGIC, 0x03, __u32)),
 		C(_IOR(CIPC_IOC_MAGIC, 0x03, __u64)),
 		C(_IO(CIPC_IOC_MAGIC, 0x04)),

@@ -4,10 +4,13 @@
  * time.
  *
  *  - CIPC_CTL_INFO: ABI version, channels (= the nodes that exist),
- *    max_channels and msg_max (= the module parameters);
+ *    max_channels, msg_max, queue_depth, max_waiters (= the module
+ *    parameters);
  *  - CIPC_CTL_ADD at the lowest free index or at a requested one: the node
  *    and the sysfs directory are there, complete, when the ioctl returns;
- *    EEXIST, ENOSPC, EINVAL (each field), EFAULT; per-channel msg_max;
+ *    EEXIST, ENOSPC, EINVAL (each field), EFAULT; per-channel msg_max,
+ *    queue_depth and max_waiters (0: the module's; the value used comes
+ *    back);
  *  - CIPC_CTL_REMOVE: ENOENT, EINVAL, ESTALE with CIPC_REMOVE_ID; an unused
  *    channel goes at once; a channel in use releases its blocked waiters
  *    and pollers with ENODEV, every later operation on its open files fails
@@ -119,18 +122,21 @@ static void set_expect_same(const struct set_snap *a, const char *what)
 } while (0)
 
 static const char *const chan_attrs[] = {
-	"dev", "mode", "done", "waiters", "generation", "id",
+	"dev", "mode", "count", "all", "waiters", "queued", "generation",
+	"seq", "id", "msg_max", "queue_depth", "max_waiters",
 	"stats/complete", "stats/complete_all", "stats/reinit", "stats/wait",
 	"stats/woken", "stats/timeout", "stats/interrupted", "stats/again",
-	"stats/bytes_in", "stats/bytes_out", "stats/reset",
+	"stats/bytes_in", "stats/bytes_out", "stats/full", "stats/discarded",
+	"stats/refused", "stats/reset",
 };
 
 /*
  * A channel just added: node and sysfs complete, a fresh state, the id of
  * the ADD everywhere, and it works.
  */
-static void expect_fresh_channel(const struct cipc_ctl_channel *c,
-				 uint32_t msg_max)
+static void expect_fresh_channel_ex(const struct cipc_ctl_channel *c,
+				    uint32_t msg_max, uint32_t queue_depth,
+				    uint32_t max_waiters)
 {
 	unsigned int max = param_max_channels();
 	char path[128], buf[64];
@@ -164,10 +170,18 @@ static void expect_fresh_channel(const struct cipc_ctl_channel *c,
 		      (unsigned long long)c->id, c->index, max);
 	ck_assert_uint_eq(sysfs_id(c->index), c->id);
 	ck_assert_uint_eq(c->msg_max, msg_max);
+	ck_assert_uint_eq(c->queue_depth, queue_depth);
+	ck_assert_uint_eq(c->max_waiters, max_waiters);
 	sysfs_str(c->index, "mode", buf, sizeof(buf));
 	ck_assert_str_eq(buf, "one");
-	ck_assert_uint_eq(sysfs_ull(c->index, "done"), 0);
+	ck_assert_uint_eq(sysfs_ull(c->index, "count"), 0);
+	ck_assert_uint_eq(sysfs_ull(c->index, "all"), 0);
+	ck_assert_uint_eq(sysfs_ull(c->index, "queued"), 0);
+	ck_assert_uint_eq(sysfs_ull(c->index, "seq"), 0);
 	ck_assert_uint_eq(sysfs_ull(c->index, "generation"), 0);
+	ck_assert_uint_eq(sysfs_ull(c->index, "msg_max"), msg_max);
+	ck_assert_uint_eq(sysfs_ull(c->index, "queue_depth"), queue_depth);
+	ck_assert_uint_eq(sysfs_ull(c->index, "max_waiters"), max_waiters);
 
 	fd = chan_open(c->index, O_RDWR);
 	info = get_info(fd);
@@ -176,9 +190,14 @@ static void expect_fresh_channel(const struct cipc_ctl_channel *c,
 	ck_assert_uint_eq(info.id, c->id);
 	ck_assert_uint_eq(info.msg_max, msg_max);
 	ck_assert_uint_eq(info.mode, CIPC_MODE_ONE);
+	ck_assert_uint_eq(info.flags, 0);
 	ck_assert_uint_eq(info.count, 0);
 	ck_assert_uint_eq(info.waiters, 0);
+	ck_assert_uint_eq(info.queued, 0);
+	ck_assert_uint_eq(info.queue_depth, queue_depth);
+	ck_assert_uint_eq(info.max_waiters, max_waiters);
 	ck_assert_uint_eq(info.generation, 0);
+	ck_assert_uint_eq(info.seq, 0);
 	ck_assert_uint_eq(info.msg_len, 0);
 	st = get_stats(fd);
 	ck_assert_msg(memcmp(&st, &zero, sizeof(st)) == 0,
@@ -188,6 +207,14 @@ static void expect_fresh_channel(const struct cipc_ctl_channel *c,
 	ck_ok(ioc_trywait(fd, NULL, 0, NULL));
 	ck_fails(ioc_trywait(fd, NULL, 0, NULL), EAGAIN);
 	close(fd);
+}
+
+/* The same with the module's queue_depth and max_waiters. */
+static void expect_fresh_channel(const struct cipc_ctl_channel *c,
+				 uint32_t msg_max)
+{
+	expect_fresh_channel_ex(c, msg_max, param_queue_depth(),
+				param_max_waiters());
 }
 
 START_TEST(test_ctl_info)
@@ -208,7 +235,9 @@ START_TEST(test_ctl_info)
 				  count_numbered(CIPC_CLASS_DIR, "cipc"));
 		ck_assert_uint_eq(info.max_channels, param_max_channels());
 		ck_assert_uint_eq(info.msg_max, param_msg_max());
-		for (unsigned int r = 0; r < 6; r++)
+		ck_assert_uint_eq(info.queue_depth, param_queue_depth());
+		ck_assert_uint_eq(info.max_waiters, param_max_waiters());
+		for (unsigned int r = 0; r < 5; r++)
 			ck_assert_msg(info.reserved[r] == 0,
 				      "control info.reserved[%u] not zeroed", r);
 		close(fd);
@@ -373,6 +402,15 @@ START_TEST(test_add_einval)
 		{ "reserved[1]", { .reserved = { 0, 1ULL << 63 } } },
 		{ "msg_max 4097", { .msg_max = CIPC_MSG_MAX_LIMIT + 1 } },
 		{ "msg_max 0xffffffff", { .msg_max = ~0U } },
+		{ "queue_depth 1025",
+		  { .queue_depth = CIPC_QUEUE_DEPTH_LIMIT + 1 } },
+		{ "queue_depth 0xffffffff", { .queue_depth = ~0U } },
+		{ "max_waiters 65537",
+		  { .max_waiters = CIPC_MAX_WAITERS_LIMIT + 1 } },
+		{ "max_waiters 0xffffffff", { .max_waiters = ~0U } },
+		{ "queue_depth 1025 at a taken index",
+		  { .flags = CIPC_ADD_INDEX, .index = 0,
+		    .queue_depth = CIPC_QUEUE_DEPTH_LIMIT + 1 } },
 		/* EINVAL before EEXIST and ENOSPC. */
 		{ "msg_max 4097 at a taken index",
 		  { .flags = CIPC_ADD_INDEX, .index = 0,
@@ -431,6 +469,45 @@ START_TEST(test_add_msg_max)
 		memset(buf, 'm', CIPC_MSG_MAX_LIMIT + 1);
 	}
 	free(buf);
+}
+END_TEST
+
+/*
+ * A channel's own queue_depth and max_waiters, the module's for 0, the
+ * value used written back; the queue of a channel added with queue_depth
+ * 1 holds one message (EAGAIN for the second), and its other channels
+ * keep the module's values.
+ */
+START_TEST(test_add_queue_depth_max_waiters)
+{
+	static const uint32_t depths[] = { 1, 3, CIPC_QUEUE_DEPTH_LIMIT, 0 };
+	static const uint32_t waiters[] = { 1, 2, CIPC_MAX_WAITERS_LIMIT, 0 };
+
+	for (size_t i = 0; i < sizeof(depths) / sizeof(depths[0]); i++) {
+		uint32_t qd = depths[i] ? depths[i] : param_queue_depth();
+		uint32_t mw = waiters[i] ? waiters[i] : param_max_waiters();
+		struct cipc_ctl_channel c = chan_add_ex(CHAN_ANY, 0, depths[i],
+							waiters[i]);
+		struct cipc_info info;
+		int fd, fd0;
+
+		expect_fresh_channel_ex(&c, param_msg_max(), qd, mw);
+		fd = chan_open(c.index, O_RDWR);
+		for (uint32_t k = 0; k < qd; k++)
+			ck_ok(ioc_complete(fd, "q", 1));
+		ck_fails(ioc_complete(fd, "q", 1), EAGAIN);
+		info = get_info(fd);
+		ck_assert_uint_eq(info.queued, qd);
+		ck_assert_uint_eq(info.count, qd);
+		ck_assert_uint_eq(get_stats(fd).full, 1);
+		fd0 = chan_open(0, O_RDONLY);
+		info = get_info(fd0);
+		ck_assert_uint_eq(info.queue_depth, param_queue_depth());
+		ck_assert_uint_eq(info.max_waiters, param_max_waiters());
+		close(fd0);
+		close(fd);
+		chan_remove(c.index);
+	}
 }
 END_TEST
 
@@ -498,7 +575,7 @@ START_TEST(test_enotty_on_control)
 		{ "CIPC_IOC_REINIT", CIPC_IOC_REINIT },
 		{ "CIPC_IOC_WAIT", CIPC_IOC_WAIT },
 		{ "CIPC_IOC_TRYWAIT", CIPC_IOC_TRYWAIT },
-		{ "CIPC_IOC_DONE", CIPC_IOC_DONE },
+		{ "retired 0x06", _IOR(CIPC_IOC_MAGIC, 0x06, __u32) },
 		{ "CIPC_IOC_GET_MODE", CIPC_IOC_GET_MODE },
 		{ "CIPC_IOC_SET_MODE", CIPC_IOC_SET_MODE },
 		{ "CIPC_IOC_GET_STATS", CIPC_IOC_GET_STATS },
@@ -592,6 +669,8 @@ START_TEST(test_remove_einval)
 		{ "CIPC_REMOVE_ID | 0x4", { .index = x, .id = added.id,
 		  .flags = CIPC_REMOVE_ID | 0x4 } },
 		{ "msg_max", { .index = x, .msg_max = 1 } },
+		{ "queue_depth", { .index = x, .queue_depth = 1 } },
+		{ "max_waiters", { .index = x, .max_waiters = 1 } },
 		{ "pad", { .index = x, .pad = 1 } },
 		{ "reserved[0]", { .index = x, .reserved = { 1, 0 } } },
 		{ "reserved[1]", { .index = x, .reserved = { 0, 1 } } },
@@ -786,7 +865,7 @@ END_TEST
  * then reports what failed, how, and how many operations passed.
  */
 enum busy_kind {
-	BUSY_QUIET,	/* REINIT, SET_MODE, DONE, INFO, GET_STATS: no wake */
+	BUSY_QUIET,	/* REINIT, SET_MODE, GET_MODE, INFO, GET_STATS: no wake */
 	BUSY_SIGNAL,	/* COMPLETE, write, COMPLETE_ALL, REINIT */
 	BUSY_REWAIT,	/* CIPC_IOC_WAIT 20 ms, read after a complete */
 };
@@ -828,7 +907,7 @@ static void busy_child(unsigned int chan, enum busy_kind kind, int res_fd,
 				else if (op == 1)
 					r = ioc_set_mode(fd, CIPC_MODE_ONE);
 				else if (op == 2)
-					r = ioc_done(fd, &v);
+					r = ioc_get_mode(fd, &v);
 				else if (op == 3)
 					r = ioc_info(fd, &info);
 				else
@@ -1025,7 +1104,6 @@ static void expect_all_enodev(int fd, bool can_write, const char *what)
 	ENODEV_CALL(ioc_wait(fd, CIPC_TIMEOUT_FOREVER, NULL, 0, NULL));
 	ENODEV_CALL(ioc_wait(fd, 10 * NS_PER_MS, buf, sizeof(buf), &w));
 	ENODEV_CALL(ioc_trywait(fd, NULL, 0, NULL));
-	ENODEV_CALL(ioctl(fd, CIPC_IOC_DONE, &v));
 	ENODEV_CALL(ioctl(fd, CIPC_IOC_GET_MODE, &v));
 	v = CIPC_MODE_ALL;
 	WRITE_CALL(ioctl(fd, CIPC_IOC_SET_MODE, &v));
@@ -1188,7 +1266,7 @@ START_TEST(test_remove_under_load)
 	/* The new channel survives the old files' last close. */
 	ck_assert_uint_eq(get_info(fd2).id, c2.id);
 	ck_ok(ioc_complete_all(fd2, NULL, 0));
-	ck_assert_uint_eq(get_done(fd2), CIPC_DONE_ALL);
+	ck_assert_uint_eq(get_done(fd2), DONE_ALL);
 	close(fd2);
 	chan_remove(x);
 }
@@ -1324,7 +1402,10 @@ static void stress_child(unsigned int x, enum stress_kind kind, int res_fd,
 				else if (n % 4 == 1)
 					r = ioc_reinit(fd);
 				else if (n % 4 == 2)
-					r = write(fd, "s", 1) == 1 ? 0 : -1;
+					/* EAGAIN: the queue is full (slow
+					 * waiters), documented. */
+					r = write(fd, "s", 1) == 1 ||
+					    errno == EAGAIN ? 0 : -1;
 				else
 					r = ioc_complete(fd, NULL, 0);
 				break;
@@ -1479,6 +1560,7 @@ Suite *control_suite(void)
 	tcase_add_test(tc, test_add_eexist);
 	tcase_add_test(tc, test_add_einval);
 	tcase_add_test(tc, test_add_msg_max);
+	tcase_add_test(tc, test_add_queue_depth_max_waiters);
 	tcase_add_test(tc, test_ctl_efault);
 	tcase_add_test(tc, test_enotty_on_channel);
 	tcase_add_test(tc, test_enotty_on_control);

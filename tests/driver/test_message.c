@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Suite "message": write(2)/read(2) of messages, truncation, empty
- * messages, persistence until the next write or REINIT, msg_max and
- * EMSGSIZE, messages through CIPC_IOC_COMPLETE(_ALL) and CIPC_IOC_WAIT.
+ * messages and message-less signals (read as "\n"), no persistent message
+ * (each signal carries its own), msg_max and EMSGSIZE, messages through
+ * CIPC_IOC_COMPLETE(_ALL) and CIPC_IOC_WAIT (length, result flags, seq).
+ * The queue itself (FIFO, depth, EAGAIN) is suite "queue".
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE	/* also set by driver.mk */
@@ -53,10 +55,13 @@ START_TEST(test_write_then_read)
 	ck_assert_int_eq(ck_ok(write(fd, "abc", 3)), 3);
 	ck_assert_uint_eq(get_done(fd), 1);
 	ck_assert_uint_eq(get_info(fd).msg_len, 3);
+	ck_assert_uint_eq(get_queued(fd), 1);
 	read_expect(fd, 64, "abc", 3);
 	ck_assert_uint_eq(get_done(fd), 0);
+	ck_assert_uint_eq(get_queued(fd), 0);
+	ck_assert_uint_eq(get_info(fd).msg_len, 0);
 
-	/* The next write replaces the message. */
+	/* Each write carries its own message. */
 	ck_assert_int_eq(ck_ok(write(fd, "defgh", 5)), 5);
 	read_expect(fd, 64, "defgh", 5);
 	ck_assert_int_eq(ck_ok(write(fd, "ij", 2)), 2);
@@ -65,7 +70,11 @@ START_TEST(test_write_then_read)
 }
 END_TEST
 
-/* A short read gets the start of the message and consumes one count. */
+/*
+ * A short read gets the start of the message and takes the whole of it
+ * (and one count): the rest is not left for the next read, which gets the
+ * next message whole.
+ */
 START_TEST(test_read_truncates)
 {
 	int fd = chan_open(0, O_RDWR);
@@ -73,23 +82,29 @@ START_TEST(test_read_truncates)
 	if (!need_msg_max(fd, NEED))
 		return;
 	ck_assert_int_eq(ck_ok(write(fd, "hello world", 11)), 11);
-	ck_ok(ioc_complete(fd, NULL, 0));
+	ck_assert_int_eq(ck_ok(write(fd, "second one!", 11)), 11);
 	ck_assert_uint_eq(get_done(fd), 2);
 	read_expect(fd, 5, "hello", 5);
 	ck_assert_uint_eq(get_done(fd), 1);
-	/* Truncation is the reader's: the message itself is whole. */
+	ck_assert_uint_eq(get_queued(fd), 1);
 	ck_assert_uint_eq(get_info(fd).msg_len, 11);
-	read_expect(fd, 11, "hello world", 11);
+	read_expect(fd, 11, "second one!", 11);
 	ck_assert_uint_eq(get_done(fd), 0);
+	ck_assert_uint_eq(get_stats(fd).bytes_out, 5 + 11);
 	close(fd);
 }
 END_TEST
 
-/* Zero-length writes store an empty message and signal. */
+/*
+ * Zero-length writes signal with an empty message (queued: it is a
+ * message, CIPC_WAIT_MSG), which read(2) returns as the single byte "\n":
+ * a read that passed never returns 0 (end of file).
+ */
 START_TEST(test_empty_message)
 {
 	int fd = chan_open(0, O_RDWR);
 	char buf[8] = "unused";
+	struct cipc_wait w;
 
 	if (!need_msg_max(fd, NEED))
 		return;
@@ -98,40 +113,70 @@ START_TEST(test_empty_message)
 
 	ck_assert_int_eq(ck_ok(write(fd, buf, 0)), 0);
 	ck_assert_uint_eq(get_done(fd), 1);
+	ck_assert_uint_eq(get_queued(fd), 1);
 	ck_assert_uint_eq(get_info(fd).msg_len, 0);
-	read_expect(fd, 64, "", 0);
+	read_expect(fd, 64, "\n", 1);
 	ck_assert_uint_eq(get_done(fd), 0);
 
 	/* Same through the ioctl with CIPC_SIGNAL_MSG and msg_len 0. */
-	ck_assert_int_eq(ck_ok(write(fd, "abc", 3)), 3);
-	read_expect(fd, 64, "abc", 3);
 	ck_ok(ioc_complete(fd, buf, 0));
+	ck_assert_uint_eq(get_queued(fd), 1);
 	ck_assert_uint_eq(get_info(fd).msg_len, 0);
-	read_expect(fd, 64, "", 0);
+	read_expect(fd, 64, "\n", 1);
+
+	/* The wait ioctl tells an empty message from none. */
+	ck_ok(ioc_complete(fd, buf, 0));
+	memset(&w, 0, sizeof(w));
+	ck_ok(ioc_trywait(fd, buf, sizeof(buf), &w));
+	ck_assert_uint_eq(w.msg_len, 0);
+	ck_assert_uint_eq(w.result, CIPC_WAIT_MSG);
 	close(fd);
 }
 END_TEST
 
-/* The message stays until the next write replaces it or REINIT clears it. */
-START_TEST(test_message_persists)
+/*
+ * There is no persistent "current message": a signal without a message
+ * delivers none, even right after one with a message (read: "\n"; WAIT:
+ * msg_len 0, no CIPC_WAIT_MSG), and queues nothing.
+ */
+START_TEST(test_no_persistent_message)
 {
 	int fd = chan_open(0, O_RDWR);
+	struct cipc_wait w;
+	char buf[64];
 
 	if (!need_msg_max(fd, NEED))
 		return;
 	ck_assert_int_eq(ck_ok(write(fd, "abc", 3)), 3);
 	read_expect(fd, 64, "abc", 3);
-	/* complete() without CIPC_SIGNAL_MSG keeps it. */
+	/* complete() without CIPC_SIGNAL_MSG carries nothing. */
 	ck_ok(ioc_complete(fd, NULL, 0));
+	ck_assert_uint_eq(get_queued(fd), 0);
+	ck_assert_uint_eq(get_info(fd).msg_len, 0);
+	read_expect(fd, 64, "\n", 1);
+	ck_assert_int_eq(ck_ok(write(fd, "abc", 3)), 3);
+	read_expect(fd, 64, "abc", 3);
+	ck_ok(ioc_complete(fd, NULL, 0));
+	memset(buf, SENTINEL, sizeof(buf));
+	memset(&w, 0xa5, sizeof(w));
+	ck_ok(ioc_wait(fd, 0, buf, sizeof(buf), &w));
+	ck_assert_uint_eq(w.msg_len, 0);
+	ck_assert_uint_eq(w.result, 0);
+	ck_assert_msg(buf[0] == SENTINEL, "WAIT wrote a message of none");
+	/* Nor does complete_all() without one. */
+	ck_assert_int_eq(ck_ok(write(fd, "abc", 3)), 3);
 	read_expect(fd, 64, "abc", 3);
 	ck_ok(ioc_complete_all(fd, NULL, 0));
-	read_expect(fd, 64, "abc", 3);
-	read_expect(fd, 64, "abc", 3);
+	read_expect(fd, 64, "\n", 1);
+	read_expect(fd, 64, "\n", 1);
+	ck_ok(ioc_trywait(fd, buf, sizeof(buf), &w));
+	ck_assert_uint_eq(w.msg_len, 0);
+	ck_assert_uint_eq(w.result, CIPC_WAIT_ALL);
 
 	ck_ok(ioc_reinit(fd));
 	ck_assert_uint_eq(get_info(fd).msg_len, 0);
 	ck_ok(ioc_complete(fd, NULL, 0));
-	read_expect(fd, 64, "", 0);
+	read_expect(fd, 64, "\n", 1);
 	close(fd);
 }
 END_TEST
@@ -151,16 +196,20 @@ START_TEST(test_msg_max)
 	ck_assert_uint_eq(get_info(fd).msg_len, max);
 	read_expect(fd, max, big, max);
 
+	/* Queued, then one too long, which changes nothing. */
+	ck_assert_int_eq(ck_ok(write(fd, big, max)), max);
 	fill_pattern(big, max + 1, 5);
 	before = snap_take(fd);
 	ck_fails(write(fd, big, max + 1), EMSGSIZE);
+	ck_fails(ioc_complete(fd, big, max + 1), EMSGSIZE);
+	ck_fails(ioc_complete_all(fd, big, max + 1), EMSGSIZE);
 	after = snap_take(fd);
 	snap_expect_same(&before, &after, "write(msg_max + 1)");
 
-	/* The old message is still there, unharmed. */
+	/* The queued message is still there, unharmed, and alone. */
 	fill_pattern(big, max, 3);
-	ck_ok(ioc_complete(fd, NULL, 0));
 	read_expect(fd, max, big, max);
+	ck_assert_uint_eq(get_done(fd), 0);
 	free(big);
 	close(fd);
 }
@@ -176,33 +225,42 @@ START_TEST(test_msg_via_wait_ioctl)
 
 	if (!need_msg_max(fd, NEED))
 		return;
-	ck_ok(ioc_complete(fd, "payload", 7));
+	uint64_t seq;
+
+	ck_ok(ioc_complete_seq(fd, "payload", 7, &seq));
 	memset(buf, SENTINEL, sizeof(buf));
 	ck_ok(ioc_wait(fd, CIPC_TIMEOUT_FOREVER, buf, sizeof(buf), &w));
 	ck_assert_uint_eq(w.msg_len, 7);
 	ck_assert_mem_eq(buf, "payload", 7);
 	ck_assert_uint_eq(w.generation, gen);
+	ck_assert_uint_eq(w.seq, seq);
+	ck_assert_uint_eq(w.result, CIPC_WAIT_MSG);
 
 	/* Truncated to msg_size, msg_len still the full length. */
-	ck_ok(ioc_complete(fd, NULL, 0));
+	ck_ok(ioc_complete_seq(fd, "payload", 7, &seq));
 	memset(buf, SENTINEL, sizeof(buf));
 	ck_ok(ioc_wait(fd, 0, buf, 3, &w));
 	ck_assert_uint_eq(w.msg_len, 7);
 	ck_assert_mem_eq(buf, "pay", 3);
 	ck_assert_msg(buf[3] == SENTINEL, "WAIT wrote past msg_size");
+	ck_assert_uint_eq(w.seq, seq);
 
-	/* No buffer: only the length. */
-	ck_ok(ioc_complete(fd, NULL, 0));
+	/* No buffer: only the length; the message is taken all the same. */
+	ck_ok(ioc_complete(fd, "payload", 7));
 	ck_ok(ioc_wait(fd, 0, NULL, 0, &w));
 	ck_assert_uint_eq(w.msg_len, 7);
+	ck_assert_uint_eq(w.result, CIPC_WAIT_MSG);
+	ck_assert_uint_eq(get_queued(fd), 0);
 
 	/* TRYWAIT too, here with a message from COMPLETE_ALL. */
-	ck_ok(ioc_complete_all(fd, "all!", 4));
+	ck_ok(ioc_complete_all_seq(fd, "all!", 4, &seq));
 	memset(buf, SENTINEL, sizeof(buf));
 	ck_ok(ioc_trywait(fd, buf, sizeof(buf), &w));
 	ck_assert_uint_eq(w.msg_len, 4);
 	ck_assert_mem_eq(buf, "all!", 4);
 	ck_assert_uint_eq(w.generation, gen);
+	ck_assert_uint_eq(w.seq, seq);
+	ck_assert_uint_eq(w.result, CIPC_WAIT_ALL | CIPC_WAIT_MSG);
 	close(fd);
 }
 END_TEST
@@ -261,7 +319,10 @@ START_TEST(test_complete_all_message_to_everyone)
 }
 END_TEST
 
-/* In mode all, each read returns the message current at that time. */
+/*
+ * In mode all, each write is a complete_all() with its message: a read
+ * gets the message of the latest one.
+ */
 START_TEST(test_message_current_when_woken)
 {
 	int fd = chan_open(0, O_RDWR);
@@ -279,7 +340,7 @@ START_TEST(test_message_current_when_woken)
 	ck_ok(ioc_wait(fd, 0, buf, sizeof(buf), &w));
 	ck_assert_uint_eq(w.msg_len, 5);
 	ck_assert_mem_eq(buf, "three", 5);
-	ck_assert_uint_eq(get_done(fd), CIPC_DONE_ALL);
+	ck_assert_uint_eq(get_done(fd), DONE_ALL);
 	close(fd);
 }
 END_TEST
@@ -292,7 +353,7 @@ Suite *message_suite(void)
 	tcase_add_test(tc, test_write_then_read);
 	tcase_add_test(tc, test_read_truncates);
 	tcase_add_test(tc, test_empty_message);
-	tcase_add_test(tc, test_message_persists);
+	tcase_add_test(tc, test_no_persistent_message);
 	tcase_add_test(tc, test_msg_max);
 	tcase_add_test(tc, test_msg_via_wait_ioctl);
 	tcase_add_test(tc, test_blocked_reader_gets_message);

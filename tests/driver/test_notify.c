@@ -200,7 +200,7 @@ START_TEST(test_signal_per_write)
 	for (int i = 0; i < 3; i++)
 		expect_signal(sig, POLL_IN, afd, "write in mode all");
 	expect_no_signal(sig, "after the writes in mode all");
-	ck_assert_uint_eq(get_done(afd), CIPC_DONE_ALL);
+	ck_assert_uint_eq(get_done(afd), DONE_ALL);
 	close(wfd);
 	close(afd);
 }
@@ -236,6 +236,20 @@ START_TEST(test_no_signal_without_completion)
 	ck_fails(ioc_complete_all(afd, NULL, 0), EBADF);
 	expect_no_signal(sig, "rejected completes");
 	ck_assert_uint_eq(get_done(fd), 0);
+	/* A complete refused because the queue is full (EAGAIN). */
+	{
+		uint32_t depth = get_info(fd).queue_depth;
+
+		for (uint32_t i = 0; i < depth; i++) {
+			ck_ok(ioc_complete(fd, "q", 1));
+			expect_signal(sig, POLL_IN, afd, "COMPLETE, queued");
+		}
+		ck_fails(ioc_complete(fd, "q", 1), EAGAIN);
+		ck_fails(write(fd, "q", 1), EAGAIN);
+		expect_no_signal(sig, "completes refused, queue full");
+		ck_ok(ioc_reinit(fd));
+		expect_no_signal(sig, "CIPC_IOC_REINIT of a full queue");
+	}
 	/* Consuming a count sends nothing either. */
 	ck_ok(ioc_complete(fd, NULL, 0));
 	expect_signal(sig, POLL_IN, afd, "CIPC_IOC_COMPLETE");

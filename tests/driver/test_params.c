@@ -4,14 +4,16 @@
  * cipc module (delete_module/finit_module on $CIPC_KO), then restores it
  * with the parameters it found, so that the runner's final rmmod works.
  *
- *  - channels (0..max_channels, default 4), msg_max (1..4096, default 256)
- *    and max_channels (1..1024, default 256): out of range values make the
+ *  - channels (0..max_channels, default 4), msg_max (1..4096, default 256),
+ *    max_channels (1..1024, default 256), queue_depth (1..1024, default 16)
+ *    and max_waiters (1..65536, default 256): out of range values make the
  *    load fail with EINVAL and log a kernel line with "cipc:" and the
  *    parameter's name;
  *  - channels=N creates exactly N /dev/cipc* nodes and /sys/class/cipc
  *    entries (none for 0: channels are then added at run time); a fresh
  *    channel is at generation 0, count 0, mode one, id = index;
- *  - msg_max is enforced;
+ *  - msg_max and queue_depth are enforced, and with max_waiters they are
+ *    the values of the channels of the load and of CIPC_CTL_INFO;
  *  - max_channels bounds the indexes (ENOSPC) and is the modulus of ids;
  *  - the module unloads with added, unused channels (all nodes go), and
  *    cannot while any file of it is open, even one of a removed channel.
@@ -35,6 +37,8 @@
 #define DEFAULT_CHANNELS	4
 #define DEFAULT_MSG_MAX		256
 #define DEFAULT_MAX_CHANNELS	256
+#define DEFAULT_QUEUE_DEPTH	16
+#define DEFAULT_MAX_WAITERS	256
 /* Loading/unloading 256 channels under TCG with udev can take a while. */
 #define MODULE_SETTLE_MS	15000
 
@@ -49,6 +53,8 @@ static struct {
 	unsigned int channels;
 	unsigned int msg_max;
 	unsigned int max_channels;
+	unsigned int queue_depth;
+	unsigned int max_waiters;
 } orig;
 
 /* Wait until /dev and /sys/class/cipc show exactly n channels. */
@@ -73,8 +79,8 @@ static bool channels_are_first(unsigned int n)
 /* Bring the module back as the suite found it: 0 or -errno. */
 static int module_restore(void)
 {
-	char params[96];
-	unsigned int ch, mm, mc;
+	char params[160];
+	unsigned int ch, mm, mc, qd, mw;
 
 	if (!orig.recorded)
 		return 0;
@@ -83,14 +89,19 @@ static int module_restore(void)
 	    (!orig.loaded || (param_value("channels", &ch) &&
 			      param_value("msg_max", &mm) &&
 			      param_value("max_channels", &mc) &&
+			      param_value("queue_depth", &qd) &&
+			      param_value("max_waiters", &mw) &&
 			      ch == orig.channels && mm == orig.msg_max &&
 			      mc == orig.max_channels &&
+			      qd == orig.queue_depth &&
+			      mw == orig.max_waiters &&
 			      count_numbered("/dev", "cipc") == ch &&
 			      channels_are_first(ch))))
 		return 0;
 	snprintf(params, sizeof(params), "channels=%u msg_max=%u "
-		 "max_channels=%u", orig.channels, orig.msg_max,
-		 orig.max_channels);
+		 "max_channels=%u queue_depth=%u max_waiters=%u",
+		 orig.channels, orig.msg_max, orig.max_channels,
+		 orig.queue_depth, orig.max_waiters);
 	return module_reload(orig.loaded ? params : NULL, orig.channels,
 			     MODULE_SETTLE_MS, count_numbered);
 }
@@ -101,7 +112,9 @@ static void params_record(void)
 	orig.recorded = !orig.loaded ||
 			(param_value("channels", &orig.channels) &&
 			 param_value("msg_max", &orig.msg_max) &&
-			 param_value("max_channels", &orig.max_channels));
+			 param_value("max_channels", &orig.max_channels) &&
+			 param_value("queue_depth", &orig.queue_depth) &&
+			 param_value("max_waiters", &orig.max_waiters));
 	if (!orig.recorded)
 		fprintf(stderr, "params: cannot read the module's parameters; "
 			"the module will not be reloaded\n");
@@ -113,9 +126,10 @@ static void params_restore(void)
 
 	if (err)
 		fprintf(stderr, "params: RESTORING THE CIPC MODULE FAILED: %s "
-			"(channels=%u msg_max=%u max_channels=%u)\n",
-			errname(-err), orig.channels, orig.msg_max,
-			orig.max_channels);
+			"(channels=%u msg_max=%u max_channels=%u queue_depth=%u "
+			"max_waiters=%u)\n", errname(-err), orig.channels,
+			orig.msg_max, orig.max_channels, orig.queue_depth,
+			orig.max_waiters);
 }
 
 static void params_prerequisites(void)
@@ -155,6 +169,32 @@ static void load_ok(const char *params, unsigned int channels,
 	ck_assert_uint_eq(get_ctl_info(ctl).max_channels, max_channels);
 	ck_assert_uint_eq(get_ctl_info(ctl).msg_max, msg_max);
 	close(ctl);
+}
+
+/* load_ok() that also checks queue_depth and max_waiters everywhere. */
+static void load_ok_limits(const char *params, unsigned int queue_depth,
+			   unsigned int max_waiters)
+{
+	int ctl;
+
+	load_ok(params, DEFAULT_CHANNELS, DEFAULT_MSG_MAX,
+		DEFAULT_MAX_CHANNELS);
+	ck_assert_uint_eq(param_queue_depth(), queue_depth);
+	ck_assert_uint_eq(param_max_waiters(), max_waiters);
+	ctl = ctl_open(O_RDONLY);
+	ck_assert_uint_eq(get_ctl_info(ctl).queue_depth, queue_depth);
+	ck_assert_uint_eq(get_ctl_info(ctl).max_waiters, max_waiters);
+	close(ctl);
+	for (unsigned int i = 0; i < DEFAULT_CHANNELS; i++) {
+		int fd = chan_open(i, O_RDONLY);
+		struct cipc_info info = get_info(fd);
+
+		ck_assert_uint_eq(info.queue_depth, queue_depth);
+		ck_assert_uint_eq(info.max_waiters, max_waiters);
+		ck_assert_uint_eq(sysfs_ull(i, "queue_depth"), queue_depth);
+		ck_assert_uint_eq(sysfs_ull(i, "max_waiters"), max_waiters);
+		close(fd);
+	}
 }
 
 /* /dev/kmsg positioned after the last record. */
@@ -267,10 +307,40 @@ START_TEST(test_reject_msg_max_4097)
 }
 END_TEST
 
+START_TEST(test_reject_queue_depth_0)
+{
+	load_rejected("queue_depth=0", "queue_depth");
+}
+END_TEST
+
+START_TEST(test_reject_queue_depth_1025)
+{
+	load_rejected("queue_depth=1025", "queue_depth");
+}
+END_TEST
+
+START_TEST(test_reject_queue_depth_negative)
+{
+	load_rejected("queue_depth=-1", "queue_depth");
+}
+END_TEST
+
+START_TEST(test_reject_max_waiters_0)
+{
+	load_rejected("max_waiters=0", "max_waiters");
+}
+END_TEST
+
+START_TEST(test_reject_max_waiters_65537)
+{
+	load_rejected("max_waiters=65537", "max_waiters");
+}
+END_TEST
+
 /* No parameters: 4 fresh channels of 256 bytes. */
 START_TEST(test_defaults)
 {
-	load_ok("", DEFAULT_CHANNELS, DEFAULT_MSG_MAX, DEFAULT_MAX_CHANNELS);
+	load_ok_limits("", DEFAULT_QUEUE_DEPTH, DEFAULT_MAX_WAITERS);
 	for (unsigned int i = 0; i < DEFAULT_CHANNELS; i++) {
 		int fd = chan_open(i, O_RDONLY);
 		struct cipc_info info = get_info(fd);
@@ -283,8 +353,11 @@ START_TEST(test_defaults)
 		ck_assert_uint_eq(info.msg_max, DEFAULT_MSG_MAX);
 		ck_assert_uint_eq(info.generation, 0);
 		ck_assert_uint_eq(info.count, 0);
+		ck_assert_uint_eq(info.flags, 0);
 		ck_assert_uint_eq(info.mode, CIPC_MODE_ONE);
 		ck_assert_uint_eq(info.waiters, 0);
+		ck_assert_uint_eq(info.queued, 0);
+		ck_assert_uint_eq(info.seq, 0);
 		ck_assert_uint_eq(info.msg_len, 0);
 		/* seq 0 at load: id = index. */
 		ck_assert_uint_eq(info.id, i);
@@ -292,7 +365,9 @@ START_TEST(test_defaults)
 		ck_assert_msg(memcmp(&s, &zero, sizeof(s)) == 0,
 			      "cipc%u: stats not zero after loading", i);
 		ck_assert_uint_eq(sysfs_ull(i, "generation"), 0);
-		ck_assert_uint_eq(sysfs_ull(i, "done"), 0);
+		ck_assert_uint_eq(sysfs_ull(i, "count"), 0);
+		ck_assert_uint_eq(sysfs_ull(i, "all"), 0);
+		ck_assert_uint_eq(sysfs_ull(i, "seq"), 0);
 		sysfs_str(i, "mode", buf, sizeof(buf));
 		ck_assert_str_eq(buf, "one");
 		close(fd);
@@ -366,6 +441,68 @@ START_TEST(test_msg_max_1)
 	ck_fails(ioc_complete(fd, "ab", 2), EMSGSIZE);
 	ck_assert_int_eq(ck_ok(read(fd, buf, sizeof(buf))), 1);
 	ck_assert_int_eq(buf[0], 'a');
+	close(fd);
+}
+END_TEST
+
+/*
+ * The smallest queue_depth and max_waiters: one message queued, the next
+ * with a message refused (EAGAIN) while one without still counts; one
+ * blocked waiter, the next refused at once (EUSERS); CIPC_CTL_ADD's 0 means
+ * these values.
+ */
+START_TEST(test_queue_depth_1_max_waiters_1)
+{
+	const struct waiter_req req = {
+		.chan = 0, .op = WOP_WAIT, .timeout_ns = CIPC_TIMEOUT_FOREVER,
+	};
+	struct cipc_ctl_channel c;
+	struct waiter w;
+	uint64_t t0;
+	int fd;
+
+	load_ok_limits("queue_depth=1 max_waiters=1", 1, 1);
+	fd = chan_open(0, O_RDWR);
+	ck_ok(ioc_complete(fd, "a", 1));
+	ck_fails(ioc_complete(fd, "b", 1), EAGAIN);
+	ck_fails(write(fd, "b", 1), EAGAIN);
+	ck_ok(ioc_complete(fd, NULL, 0));
+	ck_assert_uint_eq(get_info(fd).count, 2);
+	ck_assert_uint_eq(get_info(fd).queued, 1);
+	expect_message(fd, "a", 1);
+	expect_no_message(fd);
+
+	waiter_start_blocked(&w, &req, fd, 1);
+	t0 = now_ms();
+	ck_fails(ioc_wait(fd, CIPC_TIMEOUT_FOREVER, NULL, 0, NULL), EUSERS);
+	ck_assert_uint_lt(now_ms() - t0, 1000);
+	/* Not blocking, so not refused. */
+	ck_fails(ioc_trywait(fd, NULL, 0, NULL), EAGAIN);
+	ck_assert_uint_eq(get_stats(fd).refused, 1);
+	ck_ok(ioc_complete(fd, NULL, 0));
+	ck_assert_int_eq(waiter_result(&w, RELEASE_MS)->ret, 0);
+	waiter_end(&w);
+	close(fd);
+
+	c = chan_add(CHAN_ANY, 0);
+	ck_assert_uint_eq(c.queue_depth, 1);
+	ck_assert_uint_eq(c.max_waiters, 1);
+	chan_remove(c.index);
+}
+END_TEST
+
+/* The largest queue_depth and max_waiters are accepted. */
+START_TEST(test_queue_depth_max_waiters_upper)
+{
+	int fd;
+
+	load_ok_limits("queue_depth=1024 max_waiters=65536",
+		       CIPC_QUEUE_DEPTH_LIMIT, CIPC_MAX_WAITERS_LIMIT);
+	fd = chan_open(0, O_RDWR);
+	for (unsigned int i = 0; i < CIPC_QUEUE_DEPTH_LIMIT; i++)
+		ck_ok(ioc_complete(fd, "q", 1));
+	ck_fails(ioc_complete(fd, "q", 1), EAGAIN);
+	ck_assert_uint_eq(get_info(fd).queued, CIPC_QUEUE_DEPTH_LIMIT);
 	close(fd);
 }
 END_TEST
@@ -547,13 +684,16 @@ START_TEST(test_restore_original)
 	int err = module_restore();
 
 	ck_assert_msg(err == 0, "restoring cipc (channels=%u msg_max=%u "
-		      "max_channels=%u): %s", orig.channels, orig.msg_max,
-		      orig.max_channels, errname(-err));
+		      "max_channels=%u queue_depth=%u max_waiters=%u): %s",
+		      orig.channels, orig.msg_max, orig.max_channels,
+		      orig.queue_depth, orig.max_waiters, errname(-err));
 	ck_assert_int_eq(module_loaded(), orig.loaded);
 	if (orig.loaded) {
 		ck_assert_uint_eq(param_channels(), orig.channels);
 		ck_assert_uint_eq(param_msg_max(), orig.msg_max);
 		ck_assert_uint_eq(param_max_channels(), orig.max_channels);
+		ck_assert_uint_eq(param_queue_depth(), orig.queue_depth);
+		ck_assert_uint_eq(param_max_waiters(), orig.max_waiters);
 		ck_assert(nodes_settle(orig.channels));
 	}
 }
@@ -576,11 +716,18 @@ Suite *params_suite(void)
 	tcase_add_test(tc, test_reject_channels_negative);
 	tcase_add_test(tc, test_reject_msg_max_0);
 	tcase_add_test(tc, test_reject_msg_max_4097);
+	tcase_add_test(tc, test_reject_queue_depth_0);
+	tcase_add_test(tc, test_reject_queue_depth_1025);
+	tcase_add_test(tc, test_reject_queue_depth_negative);
+	tcase_add_test(tc, test_reject_max_waiters_0);
+	tcase_add_test(tc, test_reject_max_waiters_65537);
 	tcase_add_test(tc, test_defaults);
 	tcase_add_test(tc, test_channels_1);
 	tcase_add_test(tc, test_channels_7);
 	tcase_add_test(tc, test_upper_bounds);
 	tcase_add_test(tc, test_msg_max_1);
+	tcase_add_test(tc, test_queue_depth_1_max_waiters_1);
+	tcase_add_test(tc, test_queue_depth_max_waiters_upper);
 	tcase_add_test(tc, test_max_channels_6);
 	tcase_add_test(tc, test_max_channels_1024);
 	tcase_add_test(tc, test_channels_0);

@@ -65,7 +65,7 @@ START_TEST(test_complete_all_releases_all)
 	ck_ok(ioc_complete_all(fd, NULL, 0));
 	for (unsigned int i = 0; i < 3; i++)
 		ck_assert_int_eq(waiter_result(&w[i], RELEASE_MS)->ret, 0);
-	ck_assert_uint_eq(get_done(fd), CIPC_DONE_ALL);
+	ck_assert_uint_eq(get_done(fd), DONE_ALL);
 	ck_assert_msg(wait_waiters(fd, 0, SETTLE_MS), "waiters not back to 0");
 
 	/* Later waits pass too, and consume nothing. */
@@ -73,7 +73,7 @@ START_TEST(test_complete_all_releases_all)
 		ck_ok(ioc_wait(fd, 0, NULL, 0, NULL));
 		ck_ok(ioc_trywait(fd, NULL, 0, NULL));
 	}
-	ck_assert_uint_eq(get_done(fd), CIPC_DONE_ALL);
+	ck_assert_uint_eq(get_done(fd), DONE_ALL);
 
 	struct cipc_stats s = get_stats(fd);
 
@@ -97,7 +97,7 @@ START_TEST(test_complete_accumulates)
 		ck_ok(ioc_complete(fd, NULL, 0));
 		ck_assert_uint_eq(get_done(fd), i);
 	}
-	ck_assert_uint_eq(sysfs_ull(0, "done"), 3);
+	ck_assert_uint_eq(sysfs_ull(0, "count"), 3);
 
 	/* Three waits pass at once, each consuming one... */
 	ck_ok(ioc_wait(fd, 0, NULL, 0, NULL));
@@ -171,9 +171,14 @@ START_TEST(test_complete_all_until_reinit)
 		waiter_start(&late[i], &wait_forever);
 		ck_assert_int_eq(waiter_result(&late[i], RELEASE_MS)->ret, 0);
 		ck_assert_uint_eq(late[i].res.generation, gen);
+		/* Passed by complete_all, no message, not latched. */
+		ck_assert_uint_eq(late[i].res.result, CIPC_WAIT_ALL);
+		ck_assert_uint_eq(late[i].res.seq, get_seq(fd));
 		waiter_end(&late[i]);
 	}
-	ck_assert_uint_eq(get_done(fd), CIPC_DONE_ALL);
+	ck_assert_uint_eq(get_done(fd), DONE_ALL);
+	/* fd sees it done too: no latch left for after the REINIT. */
+	ck_ok(ioc_trywait(fd, NULL, 0, NULL));
 
 	ck_ok(ioc_reinit(fd));
 	ck_assert_uint_eq(get_done(fd), 0);
@@ -183,21 +188,45 @@ START_TEST(test_complete_all_until_reinit)
 	ck_ok(ioc_complete(fd, NULL, 0));
 	ck_assert_int_eq(waiter_result(&after, RELEASE_MS)->ret, 0);
 	ck_assert_uint_eq(after.res.generation, gen + 1);
+	ck_assert_uint_eq(after.res.result, 0);
+	ck_assert_uint_eq(after.res.seq, get_seq(fd));
 	waiter_end(&after);
 	close(fd);
 }
 END_TEST
 
-/* After complete_all, complete() leaves the count at CIPC_DONE_ALL. */
+/*
+ * In the "all" state complete() returns 0 and changes nothing: no count
+ * (count stays 0, nothing left over after REINIT), its message discarded
+ * (stats.discarded), waits still get complete_all's message.
+ */
 START_TEST(test_complete_after_complete_all)
 {
+	REQUIRE_MSG_MAX(SHORT_MSG_MAX);
 	int fd = chan_open(0, O_RDWR);
+	struct cipc_info info;
+	struct cipc_stats s;
 
-	ck_ok(ioc_complete_all(fd, NULL, 0));
+	ck_ok(ioc_complete_all(fd, "all", 3));
 	ck_ok(ioc_complete(fd, NULL, 0));
-	ck_assert_uint_eq(get_done(fd), CIPC_DONE_ALL);
-	ck_ok(ioc_trywait(fd, NULL, 0, NULL));
-	ck_assert_uint_eq(get_done(fd), CIPC_DONE_ALL);
+	ck_ok(ioc_complete(fd, "lost", 4));
+	ck_assert_int_eq(ck_ok(write(fd, "lost2", 5)), 5);
+	info = get_info(fd);
+	ck_assert_uint_eq(get_done(fd), DONE_ALL);
+	ck_assert_uint_eq(info.count, 0);
+	ck_assert_uint_eq(info.queued, 0);
+	ck_assert_uint_eq(info.msg_len, 3);
+	expect_message(fd, "all", 3);
+	expect_message(fd, "all", 3);
+	ck_assert_uint_eq(get_done(fd), DONE_ALL);
+	s = get_stats(fd);
+	ck_assert_uint_eq(s.complete, 3);
+	ck_assert_uint_eq(s.complete_all, 1);
+	ck_assert_uint_eq(s.discarded, 3);
+	/* The discarded completes do not come back after REINIT. */
+	ck_ok(ioc_reinit(fd));
+	ck_assert_uint_eq(get_done(fd), 0);
+	ck_fails(ioc_trywait(fd, NULL, 0, NULL), EAGAIN);
 	close(fd);
 }
 END_TEST
@@ -246,7 +275,7 @@ START_TEST(test_write_mode_all)
 	ck_assert_int_eq(ck_ok(write(fd, "all", 3)), 3);
 	for (unsigned int i = 0; i < 3; i++)
 		ck_assert_int_eq(waiter_result(&w[i], RELEASE_MS)->ret, 0);
-	ck_assert_uint_eq(get_done(fd), CIPC_DONE_ALL);
+	ck_assert_uint_eq(get_done(fd), DONE_ALL);
 
 	struct cipc_stats s = get_stats(fd);
 
@@ -269,12 +298,12 @@ START_TEST(test_mode_does_not_change_ioctls)
 	ck_ok(ioc_reinit(fd));
 	ck_ok(ioc_set_mode(fd, CIPC_MODE_ONE));
 	ck_ok(ioc_complete_all(fd, NULL, 0));
-	ck_assert_uint_eq(get_done(fd), CIPC_DONE_ALL);
+	ck_assert_uint_eq(get_done(fd), DONE_ALL);
 	close(fd);
 }
 END_TEST
 
-/* REINIT: count 0, message cleared, generation + 1, counted in stats. */
+/* REINIT: count 0, queue emptied, generation + 1, counted in stats. */
 START_TEST(test_reinit_and_generation)
 {
 	REQUIRE_MSG_MAX(SHORT_MSG_MAX);
@@ -293,6 +322,8 @@ START_TEST(test_reinit_and_generation)
 	ck_assert_uint_eq(info.generation, gen + 1);
 	ck_assert_uint_eq(info.count, 0);
 	ck_assert_uint_eq(info.msg_len, 0);
+	/* The complete() nobody took went with the reinit. */
+	ck_assert_uint_eq(get_stats(fd).discarded, 1);
 	ck_fails(ioc_trywait(fd, NULL, 0, NULL), EAGAIN);
 	ck_assert_uint_eq(sysfs_ull(0, "generation"), gen + 1);
 
@@ -301,7 +332,7 @@ START_TEST(test_reinit_and_generation)
 	ck_assert_uint_eq(get_generation(fd), gen + 4);
 	ck_assert_uint_eq(sysfs_ull(0, "generation"), gen + 4);
 
-	/* A wait reports the generation current when it ended. */
+	/* A wait reports the generation of the signal that released it. */
 	ck_ok(ioc_complete(fd, NULL, 0));
 	ck_ok(ioc_wait(fd, CIPC_TIMEOUT_FOREVER, NULL, 0, &w));
 	ck_assert_uint_eq(w.generation, gen + 4);

@@ -3,7 +3,9 @@
  * Suite "stats": the counters of CIPC_IOC_GET_STATS and sysfs stats/ equal
  * the operations performed, wait == woken + timeout + interrupted + again,
  * reset through CIPC_IOC_RESET_STATS and sysfs stats/reset, and neither
- * reset is available to an unprivileged process.
+ * reset is available to an unprivileged process, who cannot read the
+ * counters and the state in sysfs either (0440) but can read the identity
+ * and the limits (0444).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE	/* also set by driver.mk */
@@ -30,9 +32,10 @@ static void expect_stats(int fd, const struct cipc_stats *want,
 			   "expected %llu", step, (unsigned long long)s.f,	\
 			   (unsigned long long)want->f);
 	X(complete) X(complete_all) X(reinit) X(wait) X(woken) X(timeout)
-	X(interrupted) X(again) X(bytes_in) X(bytes_out)
+	X(interrupted) X(again) X(bytes_in) X(bytes_out) X(full) X(discarded)
+	X(refused)
 #undef X
-	for (unsigned int i = 0; i < 6; i++)
+	for (unsigned int i = 0; i < 3; i++)
 		ck_assert_msg(s.reserved[i] == 0, "stats.reserved[%u] = %llu",
 			      i, (unsigned long long)s.reserved[i]);
 	expect_sysfs_stats(0, &s);
@@ -76,13 +79,16 @@ START_TEST(test_stats_count_operations)
 	want.complete = 3;
 	expect_stats(fd, &want, "COMPLETE");
 
-	ck_assert_int_eq(ck_ok(read(fd, buf, 2)), 2);	/* truncated */
+	/* The head of the queue, truncated: 2 bytes copied out. */
+	ck_assert_int_eq(ck_ok(read(fd, buf, 2)), 2);
+	ck_assert_mem_eq(buf, "ab", 2);
 	want.wait = 1, want.woken = 1, want.bytes_out = 2;
-	expect_stats(fd, &want, "read(2 bytes of \"hello\")");
+	expect_stats(fd, &want, "read(2 bytes of \"abcd\")");
 
 	ck_ok(ioc_wait(fd, CIPC_TIMEOUT_FOREVER, buf, sizeof(buf), &w));
+	ck_assert_uint_eq(w.msg_len, 5);
 	want.wait = 2, want.woken = 2, want.bytes_out = 7;
-	expect_stats(fd, &want, "WAIT with a buffer");
+	expect_stats(fd, &want, "WAIT with a buffer (\"hello\")");
 
 	ck_ok(ioc_trywait(fd, NULL, 0, NULL));
 	want.wait = 3, want.woken = 3;
@@ -130,6 +136,34 @@ START_TEST(test_stats_count_operations)
 	want.complete_all = 2;
 	expect_stats(fd, &want, "COMPLETE_ALL");
 
+	/* complete() in the all state: counted, and discarded at once. */
+	ck_ok(ioc_complete(fd, NULL, 0));
+	want.complete = 4, want.discarded = 1;
+	expect_stats(fd, &want, "COMPLETE in the all state");
+	ck_ok(ioc_reinit(fd));
+	want.reinit = 2;
+	expect_stats(fd, &want, "REINIT after the all state");
+
+	/* A full queue: EAGAIN counted in full only. */
+	ck_ok(ioc_set_mode(fd, CIPC_MODE_ONE));
+	uint32_t depth = get_info(fd).queue_depth;
+
+	for (uint32_t i = 0; i < depth; i++)
+		ck_ok(ioc_complete(fd, "q", 1));
+	want.complete += depth, want.bytes_in += depth;
+	expect_stats(fd, &want, "queue_depth COMPLETEs with a message");
+	ck_fails(ioc_complete(fd, "q", 1), EAGAIN);
+	ck_fails(write(fd, "q", 1), EAGAIN);
+	want.full = 2;
+	expect_stats(fd, &want, "COMPLETE and write with the queue full");
+	ck_ok(ioc_complete(fd, NULL, 0));
+	want.complete++;
+	expect_stats(fd, &want, "COMPLETE without a message, queue full");
+	/* REINIT discards every count nobody took. */
+	ck_ok(ioc_reinit(fd));
+	want.reinit = 3, want.discarded += depth + 1;
+	expect_stats(fd, &want, "REINIT of a full queue");
+
 	/* Queries count nothing. */
 	(void)get_info(fd);
 	(void)get_done(fd);
@@ -154,9 +188,12 @@ static void make_some_stats(int fd)
 	ck_ok(ioc_reinit(fd));
 	ck_ok(ioc_complete_all(fd, "ss", 2));
 	ck_ok(ioc_complete(fd, NULL, 0));
+	/* Seen done: no latch for the next call's waits after its REINIT. */
+	ck_ok(ioc_trywait(fd, NULL, 0, NULL));
 	s = get_stats(fd);
 	ck_assert(s.complete && s.complete_all && s.reinit && s.wait &&
-		  s.woken && s.timeout && s.again && s.bytes_in);
+		  s.woken && s.timeout && s.again && s.bytes_in &&
+		  s.discarded);
 }
 
 /* Resetting the counters touches nothing else. */
@@ -171,6 +208,9 @@ static void reset_and_check(int fd, int (*reset)(int fd), const char *how)
 	expect_stats(fd, &zero, how);
 	after = get_info(fd);
 	ck_assert_uint_eq(after.count, before.count);
+	ck_assert_uint_eq(after.flags, before.flags);
+	ck_assert_uint_eq(after.queued, before.queued);
+	ck_assert_uint_eq(after.seq, before.seq);
 	ck_assert_uint_eq(after.mode, before.mode);
 	ck_assert_uint_eq(after.generation, before.generation);
 	ck_assert_uint_eq(after.msg_len, before.msg_len);
@@ -266,6 +306,52 @@ START_TEST(test_invariant_after_waits_end)
 }
 END_TEST
 
+/*
+ * A reset while a waiter is blocked: the waiter counts as started again
+ * (wait 1 at once), and once it ends the invariant holds as without a
+ * reset.
+ */
+START_TEST(test_reset_with_blocked_waiter)
+{
+	int fd = chan_open(0, O_RDWR);
+	const struct waiter_req req = {
+		.chan = 0, .op = WOP_WAIT, .timeout_ns = CIPC_TIMEOUT_FOREVER,
+	};
+	struct waiter w;
+	struct cipc_stats s;
+
+	waiter_start_blocked(&w, &req, fd, 1);
+	ck_ok(ioc_reset_stats(fd));
+	s = get_stats(fd);
+	ck_assert_uint_eq(s.wait, 1);
+	ck_assert_uint_eq(s.woken, 0);
+	ck_ok(ioc_complete(fd, NULL, 0));
+	ck_assert_int_eq(waiter_result(&w, RELEASE_MS)->ret, 0);
+	waiter_end(&w);
+	s = get_stats(fd);
+	ck_assert_uint_eq(s.wait, 1);
+	ck_assert_uint_eq(s.woken, 1);
+	expect_stats_invariant(&s);
+	expect_sysfs_stats(0, &s);
+	close(fd);
+}
+END_TEST
+
+/* The state and the counters: root's (and group cipc's, by udev). */
+static const char *const private_files[] = {
+	"count", "all", "waiters", "queued", "generation", "seq",
+	"stats/complete", "stats/complete_all", "stats/reinit", "stats/wait",
+	"stats/woken", "stats/timeout", "stats/interrupted", "stats/again",
+	"stats/bytes_in", "stats/bytes_out", "stats/full", "stats/discarded",
+	"stats/refused",
+};
+#define N_PRIVATE (sizeof(private_files) / sizeof(private_files[0]))
+/* Identity, limits and the mode: anyone's. */
+static const char *const public_files[] = {
+	"id", "msg_max", "queue_depth", "max_waiters", "mode",
+};
+#define N_PUBLIC (sizeof(public_files) / sizeof(public_files[0]))
+
 /* What the unprivileged child saw, errno per step (0 = success). */
 struct unpriv_report {
 	int drop;		/* setgroups/setgid/setuid */
@@ -274,6 +360,8 @@ struct unpriv_report {
 	int open_dev;		/* open(/dev/cipc0) as nobody */
 	int reset_sysfs;	/* write "1" to stats/reset as nobody */
 	int mode_sysfs;		/* write "all" to mode as nobody */
+	int read_private[N_PRIVATE];	/* reading the 0440 files */
+	int read_public[N_PUBLIC];	/* reading the 0444/0644 files */
 };
 
 static int err_of(int ret)
@@ -305,6 +393,18 @@ static void unpriv_child(pid_t parent, int report_fd)
 	rep.reset_sysfs = -ret;
 	ret = sysfs_write(0, "mode", "all");
 	rep.mode_sysfs = -ret;
+	for (size_t i = 0; i < N_PRIVATE; i++) {
+		char path[128], buf[64];
+
+		chan_sysfs_path(path, sizeof(path), 0, private_files[i]);
+		rep.read_private[i] = -read_file_str(path, buf, sizeof(buf));
+	}
+	for (size_t i = 0; i < N_PUBLIC; i++) {
+		char path[128], buf[64];
+
+		chan_sysfs_path(path, sizeof(path), 0, public_files[i]);
+		rep.read_public[i] = -read_file_str(path, buf, sizeof(buf));
+	}
 out:
 	_exit(write_all(report_fd, &rep, sizeof(rep)) == 0 ? 0 : 4);
 }
@@ -354,6 +454,16 @@ START_TEST(test_reset_unprivileged)
 		      "expected EACCES",
 		      rep.mode_sysfs ? errname(rep.mode_sysfs) : "success");
 
+	for (size_t i = 0; i < N_PRIVATE; i++)
+		ck_assert_msg(rep.read_private[i] == EACCES, "reading cipc0/%s "
+			      "as nobody gave %s, expected EACCES (0440)",
+			      private_files[i], rep.read_private[i] ?
+			      errname(rep.read_private[i]) : "success");
+	for (size_t i = 0; i < N_PUBLIC; i++)
+		ck_assert_msg(rep.read_public[i] == 0, "reading cipc0/%s as "
+			      "nobody gave %s, expected success",
+			      public_files[i], errname(rep.read_public[i]));
+
 	after = get_stats(fd);
 	ck_assert_msg(memcmp(&before, &after, sizeof(before)) == 0,
 		      "the unprivileged child changed the counters");
@@ -373,6 +483,7 @@ Suite *stats_suite(void)
 	tcase_add_test(tc, test_reset_sysfs);
 	tcase_add_test(tc, test_counting_after_reset);
 	tcase_add_test(tc, test_invariant_after_waits_end);
+	tcase_add_test(tc, test_reset_with_blocked_waiter);
 	tcase_add_test(tc, test_reset_unprivileged);
 	suite_add_tcase(s, tc);
 	return s;

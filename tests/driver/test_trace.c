@@ -5,7 +5,8 @@
  *
  *  - every event exists; when enabled, each operation leaves exactly the
  *    expected lines, with every field checked (id, index, pid of the task
- *    that acted, op, count, generation, msg_len, timeout_ms, nonblock,
+ *    that acted, op, count, all, generation, seq, msg_len, timeout_ms,
+ *    nonblock,
  *    result, msg_max, waiters), and nothing else;
  *  - disabled, nothing is recorded; one event can be enabled alone;
  *  - cipc_channel_free comes when the last file of a removed channel is
@@ -31,9 +32,11 @@
 #define TRACEFS		"/sys/kernel/tracing"
 #define CIPC_EVENTS	TRACEFS "/events/cipc"
 #define QUIET_MS	200
-/* The trace shows the wait's timeout in whole jiffies, rounded up, + 1. */
+/*
+ * The trace shows the time left to the wait's deadline, rounded up to
+ * whole milliseconds (it was whole jiffies, rounded up, + 1): within this.
+ */
 #define TIMEOUT_SLACK_MS 30
-#define ALL_DONE	"4294967295"
 
 static const char *const event_names[] = {
 	"cipc_signal", "cipc_wait_start", "cipc_wait_end",
@@ -364,7 +367,7 @@ START_TEST(test_signal_and_wait_events)
 	int fd = chan_open(0, O_RDWR);
 	int nbfd = chan_open(0, O_RDONLY | O_NONBLOCK);
 	struct cipc_info info = get_info(fd);
-	unsigned long long id = info.id, g = info.generation;
+	unsigned long long id = info.id, g = info.generation, sq = info.seq;
 	int self = getpid();
 	struct waiter w;
 	char buf[8];
@@ -380,13 +383,15 @@ START_TEST(test_signal_and_wait_events)
 	ck_ok(ioc_reinit(fd));
 	waiter_start_blocked(&w, &req, fd, 1);
 	ck_ok(ioc_complete_all(fd, NULL, 0));
-	ck_assert_int_eq(waiter_result(&w, RELEASE_MS)->ret, 0);
+	/* A read of a message-less signal returns "\n". */
+	ck_assert_int_eq(waiter_result(&w, RELEASE_MS)->ret, 1);
 	trace_events(false);
 	trace_read(t);
 
+	/* count and all after the signal, its seq and message length. */
 	expect_event(t, "cipc_signal", self, "id=%llu index=0 pid=%d "
-		     "op=complete count=1 generation=%llu msg_len=2", id, self,
-		     g);
+		     "op=complete count=1 all=0 generation=%llu seq=%llu "
+		     "msg_len=2", id, self, g, sq + 1);
 	expect_wait_start(t, id, 0, self, 1000, 0);
 	expect_event(t, "cipc_wait_end", self, "id=%llu index=0 pid=%d "
 		     "result=0 generation=%llu", id, self, g);
@@ -428,17 +433,19 @@ START_TEST(test_signal_and_wait_events)
 		ck_assert_msg(n == 2, "%d lines \"cipc_wait_end: %s\", "
 			      "expected 2", n, want);
 	}
+	/* No persistent message: complete_all without one has msg_len 0. */
 	expect_event(t, "cipc_signal", self, "id=%llu index=0 pid=%d "
-		     "op=complete_all count=" ALL_DONE " generation=%llu "
-		     "msg_len=2", id, self, g);
+		     "op=complete_all count=0 all=1 generation=%llu seq=%llu "
+		     "msg_len=0", id, self, g, sq + 2);
+	/* A reinit is no signal: the seq of the last one. */
 	expect_event(t, "cipc_signal", self, "id=%llu index=0 pid=%d "
-		     "op=reinit count=0 generation=%llu msg_len=0", id, self,
-		     g + 1);
+		     "op=reinit count=0 all=0 generation=%llu seq=%llu "
+		     "msg_len=0", id, self, g + 1, sq + 2);
 	/* The waiter process: its own pid on its start and end. */
 	expect_wait_start(t, id, 0, w.pid, -1, 0);
 	expect_event(t, "cipc_signal", self, "id=%llu index=0 pid=%d "
-		     "op=complete_all count=" ALL_DONE " generation=%llu "
-		     "msg_len=0", id, self, g + 1);
+		     "op=complete_all count=0 all=1 generation=%llu seq=%llu "
+		     "msg_len=0", id, self, g + 1, sq + 3);
 	expect_event(t, "cipc_wait_end", w.pid, "id=%llu index=0 pid=%d "
 		     "result=0 generation=%llu", id, w.pid, g + 1);
 	/* 1 + 5 waits * 2 + 1 + 1 + 3, nothing else. */

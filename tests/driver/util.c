@@ -115,6 +115,16 @@ unsigned int param_msg_max(void)
 	return read_param("msg_max");
 }
 
+unsigned int param_queue_depth(void)
+{
+	return read_param("queue_depth");
+}
+
+unsigned int param_max_waiters(void)
+{
+	return read_param("max_waiters");
+}
+
 int chan_open_raw(unsigned int chan, int flags)
 {
 	char path[64];
@@ -198,11 +208,6 @@ int ioc_info(int fd, struct cipc_info *info)
 	return ioctl(fd, CIPC_IOC_INFO, info);
 }
 
-int ioc_done(int fd, uint32_t *done)
-{
-	return ioctl(fd, CIPC_IOC_DONE, done);
-}
-
 int ioc_get_mode(int fd, uint32_t *mode)
 {
 	return ioctl(fd, CIPC_IOC_GET_MODE, mode);
@@ -228,26 +233,41 @@ int ioc_reinit(int fd)
 	return ioctl(fd, CIPC_IOC_REINIT);
 }
 
-static int ioc_signal(int fd, unsigned long cmd, const void *msg, size_t len)
+static int ioc_signal(int fd, unsigned long cmd, const void *msg, size_t len,
+		      uint64_t *seq)
 {
 	struct cipc_signal sig = { 0 };
+	int ret;
 
 	if (msg) {
 		sig.msg = (__u64)(uintptr_t)msg;
 		sig.msg_len = (__u32)len;
 		sig.flags = CIPC_SIGNAL_MSG;
 	}
-	return ioctl(fd, cmd, &sig);
+	ret = ioctl(fd, cmd, &sig);
+	if (seq)
+		*seq = sig.seq;
+	return ret;
 }
 
 int ioc_complete(int fd, const void *msg, size_t len)
 {
-	return ioc_signal(fd, CIPC_IOC_COMPLETE, msg, len);
+	return ioc_signal(fd, CIPC_IOC_COMPLETE, msg, len, NULL);
 }
 
 int ioc_complete_all(int fd, const void *msg, size_t len)
 {
-	return ioc_signal(fd, CIPC_IOC_COMPLETE_ALL, msg, len);
+	return ioc_signal(fd, CIPC_IOC_COMPLETE_ALL, msg, len, NULL);
+}
+
+int ioc_complete_seq(int fd, const void *msg, size_t len, uint64_t *seq)
+{
+	return ioc_signal(fd, CIPC_IOC_COMPLETE, msg, len, seq);
+}
+
+int ioc_complete_all_seq(int fd, const void *msg, size_t len, uint64_t *seq)
+{
+	return ioc_signal(fd, CIPC_IOC_COMPLETE_ALL, msg, len, seq);
 }
 
 static int ioc_waitcmd(int fd, unsigned long cmd, uint64_t timeout_ns,
@@ -293,11 +313,38 @@ struct cipc_info get_info(int fd)
 
 uint32_t get_done(int fd)
 {
-	uint32_t done = 0xa5a5a5a5;
+	struct cipc_info info = get_info(fd);
 
-	ck_assert_msg(ioc_done(fd, &done) == 0, "CIPC_IOC_DONE failed: %s",
-		      errname(errno));
-	return done;
+	ck_assert_msg((info.flags & ~CIPC_INFO_ALL) == 0,
+		      "cipc_info.flags %#x has unknown bits", info.flags);
+	if (info.flags & CIPC_INFO_ALL) {
+		ck_assert_msg(info.count == 0, "count %u in the \"all\" state "
+			      "(must be 0)", info.count);
+		return DONE_ALL;
+	}
+	ck_assert_msg(info.count != DONE_ALL, "count is 0xffffffff (the old "
+		      "CIPC_DONE_ALL sentinel) without CIPC_INFO_ALL");
+	return info.count;
+}
+
+uint32_t get_count(int fd)
+{
+	return get_info(fd).count;
+}
+
+bool get_all(int fd)
+{
+	return get_info(fd).flags & CIPC_INFO_ALL;
+}
+
+uint32_t get_queued(int fd)
+{
+	return get_info(fd).queued;
+}
+
+uint64_t get_seq(int fd)
+{
+	return get_info(fd).seq;
 }
 
 uint32_t get_mode(int fd)
@@ -339,6 +386,10 @@ void expect_message(int fd, const void *want, size_t len)
 	ret = ioc_trywait(fd, buf, sizeof(buf), &w);
 	ck_assert_msg(ret == 0, "TRYWAIT to read back the message failed: %s",
 		      errname(errno));
+	ck_assert_msg(w.result & CIPC_WAIT_MSG,
+		      "TRYWAIT passed without CIPC_WAIT_MSG (result %#x), "
+		      "expected the message \"%.*s\"", w.result, (int)len,
+		      (const char *)want);
 	ck_assert_msg(w.msg_len == len,
 		      "message length is %u, expected %zu", w.msg_len, len);
 	ck_assert_msg(memcmp(buf, want, len) == 0,
@@ -346,9 +397,24 @@ void expect_message(int fd, const void *want, size_t len)
 		      (int)len, (const char *)want);
 }
 
+void expect_no_message(int fd)
+{
+	char buf[MSG_BUF_SIZE];
+	struct cipc_wait w;
+	int ret;
+
+	ret = ioc_trywait(fd, buf, sizeof(buf), &w);
+	ck_assert_msg(ret == 0, "TRYWAIT failed: %s", errname(errno));
+	ck_assert_msg(!(w.result & CIPC_WAIT_MSG) && w.msg_len == 0,
+		      "TRYWAIT got a message (result %#x, msg_len %u, \"%.*s\")"
+		      ", expected none", w.result, w.msg_len,
+		      (int)(w.msg_len < 64 ? w.msg_len : 64), buf);
+}
+
 #define STATS_FIELDS(X)							\
 	X(complete) X(complete_all) X(reinit) X(wait) X(woken)		\
-	X(timeout) X(interrupted) X(again) X(bytes_in) X(bytes_out)
+	X(timeout) X(interrupted) X(again) X(bytes_in) X(bytes_out)	\
+	X(full) X(discarded) X(refused)
 
 void expect_sysfs_stats(unsigned int chan, const struct cipc_stats *s)
 {
@@ -449,9 +515,12 @@ void snap_expect_same(const struct chan_snap *a, const struct chan_snap *b,
 			      (unsigned long long)a->f,			\
 			      (unsigned long long)b->f)
 	SAME(info.mode);
+	SAME(info.flags);
 	SAME(info.count);
 	SAME(info.waiters);
+	SAME(info.queued);
 	SAME(info.generation);
+	SAME(info.seq);
 	SAME(info.msg_len);
 #define X(f) SAME(stats.f);
 	STATS_FIELDS(X)
@@ -493,6 +562,10 @@ void chan_clean(unsigned int chan)
 	info = get_info(fd);
 	ck_assert_msg(info.count == 0, "%s: count %u after REINIT", what,
 		      info.count);
+	ck_assert_msg(!(info.flags & CIPC_INFO_ALL), "%s: still in the all "
+		      "state after REINIT", what);
+	ck_assert_msg(info.queued == 0, "%s: %u messages queued after REINIT",
+		      what, info.queued);
 	ck_assert_msg(info.mode == CIPC_MODE_ONE, "%s: mode %u after SET_MODE",
 		      what, info.mode);
 	ck_assert_msg(info.msg_len == 0, "%s: msg_len %u after REINIT", what,
@@ -638,7 +711,16 @@ unsigned int ctl_channels(void)
 
 struct cipc_ctl_channel chan_add(long index, uint32_t msg_max)
 {
-	struct cipc_ctl_channel c = { .msg_max = msg_max };
+	return chan_add_ex(index, msg_max, 0, 0);
+}
+
+struct cipc_ctl_channel chan_add_ex(long index, uint32_t msg_max,
+				    uint32_t queue_depth, uint32_t max_waiters)
+{
+	struct cipc_ctl_channel c = {
+		.msg_max = msg_max, .queue_depth = queue_depth,
+		.max_waiters = max_waiters,
+	};
 	int fd = ctl_open(O_RDWR), ret;
 
 	if (index != CHAN_ANY) {
@@ -646,8 +728,9 @@ struct cipc_ctl_channel chan_add(long index, uint32_t msg_max)
 		c.flags = CIPC_ADD_INDEX;
 	}
 	ret = ioc_ctl_add(fd, &c);
-	ck_assert_msg(ret == 0, "CIPC_CTL_ADD (index %ld, msg_max %u) failed: "
-		      "%s", index, msg_max, errname(errno));
+	ck_assert_msg(ret == 0, "CIPC_CTL_ADD (index %ld, msg_max %u, "
+		      "queue_depth %u, max_waiters %u) failed: %s", index,
+		      msg_max, queue_depth, max_waiters, errname(errno));
 	close(fd);
 	if (index != CHAN_ANY)
 		ck_assert_msg(c.index == (__u32)index, "CIPC_CTL_ADD at %ld "
@@ -943,7 +1026,9 @@ static void waiter_child(const struct waiter_req *req, int res_fd, int sig_fd)
 	res.t_end_ns = now_ns();
 	res.ret = ret;
 	res.msg_len = w.msg_len;
+	res.result = w.result;
 	res.generation = w.generation;
+	res.seq = w.seq;
 	res.stage = WSTAGE_DONE;
 out:
 	_exit(write_all(res_fd, &res, sizeof(res)) == 0 ? 0 : 125);

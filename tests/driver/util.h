@@ -84,9 +84,12 @@ void sleep_ms(unsigned int ms);		/* only as a polling interval */
 #define CIPC_SYSFS_FMT	"/sys/class/cipc/cipc%u/%s"
 #define CIPC_PARAM_DIR	"/sys/module/cipc/parameters"
 
-/* /sys/module/cipc/parameters/{channels,msg_max}; fail the test if absent. */
+/* /sys/module/cipc/parameters/{channels,msg_max,queue_depth,max_waiters};
+ * fail the test if absent. */
 unsigned int param_channels(void);
 unsigned int param_msg_max(void);
+unsigned int param_queue_depth(void);
+unsigned int param_max_waiters(void);
 
 /* open(/dev/cipcN): returns the fd or -1 with errno. */
 int chan_open_raw(unsigned int chan, int flags);
@@ -115,7 +118,6 @@ int sysfs_write(unsigned int chan, const char *attr, const char *val);
 /* ---- raw ioctls (0, or -1 with errno) -------------------------------- */
 
 int ioc_info(int fd, struct cipc_info *info);
-int ioc_done(int fd, uint32_t *done);
 int ioc_get_mode(int fd, uint32_t *mode);
 int ioc_set_mode(int fd, uint32_t mode);
 int ioc_get_stats(int fd, struct cipc_stats *stats);
@@ -124,6 +126,9 @@ int ioc_reinit(int fd);
 /* CIPC_IOC_COMPLETE / _ALL: msg == NULL means no CIPC_SIGNAL_MSG. */
 int ioc_complete(int fd, const void *msg, size_t len);
 int ioc_complete_all(int fd, const void *msg, size_t len);
+/* The same, and the signal's sequence number (cipc_signal.seq) in *seq. */
+int ioc_complete_seq(int fd, const void *msg, size_t len, uint64_t *seq);
+int ioc_complete_all_seq(int fd, const void *msg, size_t len, uint64_t *seq);
 /* CIPC_IOC_WAIT / TRYWAIT; out (may be NULL) receives the whole struct. */
 int ioc_wait(int fd, uint64_t timeout_ns, void *buf, uint32_t size,
 	     struct cipc_wait *out);
@@ -132,14 +137,28 @@ int ioc_trywait(int fd, void *buf, uint32_t size, struct cipc_wait *out);
 /* ---- queries that must succeed --------------------------------------- */
 
 struct cipc_info get_info(int fd);
+/*
+ * Whether a wait would pass now, from CIPC_IOC_INFO: the count, or DONE_ALL
+ * in the "all" state (flags & CIPC_INFO_ALL; the count must then be 0).
+ * DONE_ALL is this suite's shorthand, not the driver's: the driver has no
+ * such sentinel any more.
+ */
+#define DONE_ALL	0xffffffffU
 uint32_t get_done(int fd);
+uint32_t get_count(int fd);		/* cipc_info.count */
+bool get_all(int fd);			/* cipc_info.flags & CIPC_INFO_ALL */
+uint32_t get_queued(int fd);		/* cipc_info.queued */
+uint64_t get_seq(int fd);		/* cipc_info.seq */
 uint32_t get_mode(int fd);
 struct cipc_stats get_stats(int fd);
 uint32_t get_waiters(int fd);
 uint64_t get_generation(int fd);
 
-/* Consume one count with TRYWAIT and fail unless the message is `want'. */
+/* Consume one count with TRYWAIT and fail unless the message is `want'
+ * (a signal with a message: CIPC_WAIT_MSG set). */
 void expect_message(int fd, const void *want, size_t len);
+/* Consume one count with TRYWAIT and fail unless it had no message. */
+void expect_no_message(int fd);
 
 /* Fail unless the sysfs stats of chan equal s (field by field). */
 void expect_sysfs_stats(unsigned int chan, const struct cipc_stats *s);
@@ -251,8 +270,9 @@ struct waiter_res {
 	int32_t err;		/* errno if ret < 0 */
 	int64_t ret;		/* what the call returned */
 	uint32_t msg_len;	/* cipc_wait.msg_len (WAIT/TRYWAIT) */
-	uint32_t pad;
+	uint32_t result;	/* cipc_wait.result (WAIT/TRYWAIT) */
 	uint64_t generation;	/* cipc_wait.generation */
+	uint64_t seq;		/* cipc_wait.seq */
 	uint64_t t_start_ns;	/* CLOCK_MONOTONIC before the call */
 	uint64_t t_end_ns;	/* and after it */
 	char msg[MSG_BUF_SIZE];	/* what was received */
@@ -357,6 +377,10 @@ unsigned int ctl_channels(void);
  */
 #define CHAN_ANY	(-1L)
 struct cipc_ctl_channel chan_add(long index, uint32_t msg_max);
+/* The same with queue_depth and max_waiters (0: the module's). */
+struct cipc_ctl_channel chan_add_ex(long index, uint32_t msg_max,
+				    uint32_t queue_depth,
+				    uint32_t max_waiters);
 /* CIPC_CTL_REMOVE of index that must succeed. */
 void chan_remove(unsigned int index);
 /* The id of channel index from sysfs (/sys/class/cipc/cipcN/id). */
