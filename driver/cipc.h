@@ -93,6 +93,8 @@ struct cipc_qent {
  * Every complete() adds one item, every wait that takes a count removes
  * the oldest: @items of them, whose sequence numbers are @head_seq and
  * up. Items with a message (possibly empty) are entries of the ring @ent;
+ * @reserved slots are being filled by complete()s and count against
+ * @depth, so that two slots always remain for complete_all();
  * runs of message-less items are counted in the entry that follows them,
  * or in @plain_tail after the last one. A slot holds one message; the
  * pool has @depth + 2 of them: one per queued message, the message of the
@@ -108,6 +110,7 @@ struct cipc_queue {
 	u32 head;
 	u32 len;
 	u32 plain_tail;
+	u32 reserved;
 	u64 items;
 	u64 head_seq;
 	u32 nfree;
@@ -116,20 +119,30 @@ struct cipc_queue {
 	u8 *pool;
 };
 
+/* Messages up to this size leave the channel through the waiter's stack. */
+#define CIPC_BOUNCE_SIZE	256
+
 /**
  * struct cipc_item - what a wait took from the channel
  * @slot:       the message's slot, with a reference, or CIPC_SLOT_NONE
  * @len:        length of the message (0 without one)
+ * @want:       in: bytes of the message the caller will copy out
+ * @bounced:    the first min(@len, @want) bytes are in @bounce, and no
+ *              slot is held
  * @seq:        sequence number of the signal
  * @generation: generation of the signal
  * @result:     CIPC_WAIT_* flags of uapi/linux/cipc.h
+ * @bounce:     a copy of a message short enough
  */
 struct cipc_item {
 	u16 slot;
 	u32 len;
+	u32 want;
+	bool bounced;
 	u64 seq;
 	u64 generation;
 	u32 result;
+	u8 bounce[CIPC_BOUNCE_SIZE];
 };
 
 /**
@@ -184,7 +197,7 @@ struct cipc_channel {
 	bool all_msg;
 	unsigned int inflight;
 	unsigned int held;
-	unsigned int gate_seq;
+	u64 gate_seq;
 	u32 mode;
 	u64 generation;
 	u64 seq;

@@ -4,9 +4,10 @@
  * and the copying of messages out to user space, shared with the ioctls of
  * ioctl.c.
  *
- * A message leaves the channel from its slot (queue.c), copied to user
- * space with no lock held; the wait holds a reference to the slot until
- * then. Before a wait, the caller's buffers are probed with one user
+ * A message leaves the channel through a buffer on the waiter's stack if
+ * it is short (CIPC_BOUNCE_SIZE), else from its slot (queue.c), copied to
+ * user space with no lock held; the wait holds a reference to the slot
+ * until then. Before a wait, the caller's buffers are probed with one user
  * access at each end (no page-table walk, nothing faulted in), so a bad
  * buffer fails with -EFAULT before anything is taken from the channel.
  */
@@ -74,12 +75,14 @@ ssize_t cipc_user_wait(struct cipc_file *cf, const struct cipc_deadline *dl,
 	if (cipc_probe_writable(umsg, newline ? max_t(size_t, size, 1) : size))
 		return -EFAULT;
 
+	it->want = size;
 	ret = cipc_wait(cf, dl, nonblock, it);
 	if (ret)
 		return ret;
 
 	n = min_t(size_t, it->len, size);
-	src = n ? cipc_slot(&ch->queue, it->slot)->data : NULL;
+	src = !n ? NULL : it->bounced ? it->bounce :
+	      cipc_slot(&ch->queue, it->slot)->data;
 	if (!n && newline) {
 		n = 1;
 		src = "\n";

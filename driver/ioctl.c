@@ -11,7 +11,6 @@
 #include <linux/kernel.h>
 #include <linux/ktime.h>
 #include <linux/sched.h>
-#include <linux/sched/signal.h>
 #include <linux/uaccess.h>
 
 #include "cipc.h"
@@ -109,20 +108,15 @@ static int cipc_ioctl_wait(struct file *file, void __user *argp, bool try)
 	if (!try && cipc_wait_deadline(&w, &dl))
 		return -EINVAL;
 	/* The result is written back: check that it can be, before waiting. */
-	if (cipc_probe_writable(&uw->msg_len, sizeof(uw->msg_len)) ||
-	    cipc_probe_writable(&uw->result, sizeof(uw->result)))
+	if (cipc_probe_writable(uw, sizeof(*uw)))
 		return -EFAULT;
 
 	ret = cipc_user_wait(cf, try ? NULL : &dl, try,
 			     u64_to_user_ptr(w.msg), w.msg_size, false, &it);
-	/*
-	 * A relative timeout must not restart from the beginning after a
-	 * signal. Without one (task work of io_uring broke the sleep), the
-	 * call restarts, as after a signal without a handler.
-	 */
+	/* A relative timeout must not restart from the beginning. */
 	if (ret == -ERESTARTSYS && !try && !dl.forever &&
 	    !(w.flags & CIPC_WAIT_ABSTIME))
-		ret = task_sigpending(current) ? -EINTR : -ERESTARTNOHAND;
+		ret = -EINTR;
 	if (ret < 0)
 		return ret;
 

@@ -100,6 +100,25 @@ static s64 cipc_trace_ms(const struct cipc_deadline *dl)
 	return left <= 0 ? 0 : div_s64(left + NSEC_PER_MSEC - 1, NSEC_PER_MSEC);
 }
 
+/*
+ * A message that fits the waiter's bounce buffer is copied there now and
+ * its slot released at once: only longer ones keep a slot while they are
+ * copied out to user space, so readers with slow buffers cannot hold the
+ * pool of a channel with the default msg_max. ch->lock held.
+ */
+static void cipc_bounce(struct cipc_channel *ch, struct cipc_item *it)
+	__must_hold(&ch->lock)
+{
+	u32 n = min(it->len, it->want);
+
+	if (it->slot == CIPC_SLOT_NONE || n > sizeof(it->bounce))
+		return;
+	memcpy(it->bounce, cipc_slot(&ch->queue, it->slot)->data, n);
+	cipc_slot_put(&ch->queue, it->slot);
+	it->slot = CIPC_SLOT_NONE;
+	it->bounced = true;
+}
+
 /* The message of the latest complete_all(); ch->lock held. */
 static void cipc_take_all(struct cipc_channel *ch, struct cipc_item *it,
 			  u32 result)
@@ -110,6 +129,7 @@ static void cipc_take_all(struct cipc_channel *ch, struct cipc_item *it,
 	if (it->slot != CIPC_SLOT_NONE) {
 		cipc_slot(&ch->queue, it->slot)->ref++;
 		it->len = cipc_slot(&ch->queue, it->slot)->len;
+		cipc_bounce(ch, it);
 	}
 	it->seq = ch->all_seq;
 	it->generation = ch->all_gen;
@@ -127,6 +147,7 @@ static void cipc_take(struct cipc_channel *ch, struct cipc_file *cf,
 {
 	if (cipc_queue_pop(&ch->queue, it)) {
 		it->generation = ch->generation;
+		cipc_bounce(ch, it);
 	} else if (!WARN_ON_ONCE(!ch->all)) {
 		/* The file has seen this complete_all(): its latch is spent. */
 		cipc_take_all(ch, it, 0);
@@ -142,16 +163,18 @@ static void cipc_take(struct cipc_channel *ch, struct cipc_file *cf,
 }
 
 /*
- * Whether the file has a complete_all() to see that a reinit has taken
- * away; in the "all" state a wait passes anyway.
+ * Whether the file has a complete_all() to see that a reinit has taken, or
+ * is taking, away. In the "all" state with no reinit draining, a wait
+ * passes anyway and takes the queued messages first.
  */
 static bool cipc_latched(const struct cipc_channel *ch,
 			 const struct cipc_file *cf)
 {
-	return !ch->all && ch->all_seq && cf->seen != ch->all_seq;
+	return ch->all_seq && cf->seen != ch->all_seq &&
+	       (!ch->all || ch->draining);
 }
 
-static bool cipc_admitted(struct cipc_channel *ch, unsigned int seq)
+static bool cipc_admitted(struct cipc_channel *ch, u64 seq)
 {
 	return READ_ONCE(ch->gate_seq) != seq || READ_ONCE(ch->dead);
 }
@@ -209,12 +232,12 @@ static void cipc_deadline_start(struct cipc_waiter *w,
  * taken in the same critical section.
  */
 static int cipc_block(struct cipc_file *cf, const struct cipc_deadline *dl,
-		      struct cipc_waiter *w, bool held, unsigned int gate,
-		      struct cipc_item *it)
+		      struct cipc_waiter *w, bool held, u64 gate,
+		      struct cipc_item *it, bool *wake)
 	__must_hold(&ch->lock)
 {
 	struct cipc_channel *ch = cf->ch;
-	bool admitted = !held;
+	bool admitted = !held, latched = false;
 	int ret = 0;
 
 	spin_unlock(&ch->lock);
@@ -231,10 +254,19 @@ static int cipc_block(struct cipc_file *cf, const struct cipc_deadline *dl,
 				ret = -ENODEV;
 		} else {
 			admitted = true;
+			/*
+			 * A complete_all() while it was held, which the
+			 * reinit has taken away: the latch delivers it.
+			 */
+			if (!ret && cipc_latched(ch, cf)) {
+				cipc_take_all(ch, it, CIPC_WAIT_LATCHED);
+				cf->seen = ch->all_seq;
+				latched = true;
+			}
 		}
 		spin_unlock(&ch->lock);
 	}
-	if (admitted && !ret)
+	if (admitted && !ret && !latched)
 		ret = wait_for_completion_interruptible(&ch->done);
 
 	if (!dl->forever) {
@@ -246,15 +278,15 @@ static int cipc_block(struct cipc_file *cf, const struct cipc_deadline *dl,
 	list_del(&w->node);
 	if (admitted)
 		WRITE_ONCE(ch->inflight, ch->inflight - 1);
-	if (!ret)
+	if (!ret && !latched) {
 		cipc_take(ch, cf, it);
-	else if (ch->dead)
+	} else if (ch->dead) {
 		ret = -ENODEV;
-	else if (READ_ONCE(w->expired))
+	} else if (READ_ONCE(w->expired)) {
 		ret = -ETIMEDOUT;
+	}
 	/* After the take: a draining reinit may go on once no item is owed. */
-	if (ch->draining)
-		cipc_wake(ch);
+	*wake = ch->draining;
 	return ret;
 }
 
@@ -279,10 +311,11 @@ int cipc_wait(struct cipc_file *cf, const struct cipc_deadline *dl,
 {
 	struct cipc_channel *ch = cf->ch;
 	struct cipc_waiter w;
-	unsigned int gate = 0;
-	bool held = false;
+	bool held = false, wake;
+	u64 gate = 0;
 	int ret;
 
+	it->bounced = false;
 	spin_lock(&ch->lock);
 	if (ch->dead) {
 		spin_unlock(&ch->lock);
@@ -336,10 +369,12 @@ int cipc_wait(struct cipc_file *cf, const struct cipc_deadline *dl,
 	w.expired = false;
 	list_add_tail(&w.node, &ch->waiters);
 	cipc_stat_inc(ch, CIPC_STAT_WAIT);
-	ret = cipc_block(cf, dl, &w, held, gate, it);
+	ret = cipc_block(cf, dl, &w, held, gate, it, &wake);
 	cipc_wait_ended(ch, ret);
 	trace_cipc_wait_end(ch, ret);
 	spin_unlock(&ch->lock);
+	if (wake)
+		cipc_wake(ch);
 	return ret;
 
 out:

@@ -17,7 +17,7 @@ CIPC_DRIVER_TESTS := $(BUILD)/tests/cipc-driver-tests
 
 CIPC_DT_SRCS := main.c util.c test_basic.c test_signal.c test_message.c \
 	test_queue.c test_read.c test_blocking.c test_deadline.c \
-	test_signals.c test_poll.c test_latch.c test_reinit_race.c \
+	test_signals.c test_poll.c test_latch.c test_latch_drain.c test_reinit_race.c \
 	test_badinput.c test_stats.c test_limits.c test_control.c \
 	test_removal.c test_perm.c test_notify.c test_trace.c test_params.c
 CIPC_DT_OBJS := $(addprefix $(CIPC_DT_OUT)/,$(CIPC_DT_SRCS:.c=.o))

@@ -37,6 +37,7 @@ static const struct {
 	{ "signals", signals_suite },
 	{ "poll", poll_suite },
 	{ "latch", latch_suite },
+	{ "latch_drain", latch_drain_suite },
 	{ "reinit_race", reinit_race_suite },
 	{ "badinput", badinput_suite },
 	{ "stats", stats_suite },

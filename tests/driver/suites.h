@@ -18,6 +18,7 @@ Suite *deadline_suite(void);	/* test_deadline.c: ABSTIME, hrtimers */
 Suite *signals_suite(void);	/* test_signals.c: POSIX signals vs waits */
 Suite *poll_suite(void);	/* test_poll.c */
 Suite *latch_suite(void);	/* test_latch.c: the per-file latch */
+Suite *latch_drain_suite(void);	/* test_latch_drain.c: the latch while a reinit drains */
 Suite *reinit_race_suite(void);	/* test_reinit_race.c */
 Suite *badinput_suite(void);	/* test_badinput.c */
 Suite *stats_suite(void);	/* test_stats.c */

@@ -301,7 +301,8 @@ struct cipc_stats {
  * meanwhile may take the count first), or lets the next wait pass if none
  * is blocked. The message, if any, goes with that count (see above).
  * EOVERFLOW when the count would reach 2^32 - 1; EAGAIN when the message
- * queue is full. In the "all" state it changes nothing and returns 0.
+ * queue is full. In the "all" state it changes nothing and returns 0 with
+ * seq 0: no sequence number is used, no file is notified.
  */
 #define CIPC_IOC_COMPLETE	_IOWR(CIPC_IOC_MAGIC, 0x01, struct cipc_signal)
 /*
@@ -346,7 +347,8 @@ struct cipc_stats {
  * read(fd, buf, n) is a wait without timeout (O_NONBLOCK: EAGAIN instead
  * of blocking) that returns the message, truncated to n bytes, or the one
  * byte "\n" when the signal carried no message or an empty one: a read
- * that passed never returns 0. n == 0 fails with EINVAL and a NULL or
+ * that passed never returns 0 (readv(2) and writev(2) do one wait or one
+ * signal per segment). n == 0 fails with EINVAL and a NULL or
  * unwritable buffer with EFAULT; neither takes anything from the channel
  * (as for CIPC_IOC_WAIT, a buffer unmapped during the wait is the
  * exception).
