@@ -278,13 +278,13 @@ static int cipc_block(struct cipc_file *cf, const struct cipc_deadline *dl,
 	list_del(&w->node);
 	if (admitted)
 		WRITE_ONCE(ch->inflight, ch->inflight - 1);
-	if (!ret && !latched) {
+	/* Passed: take the item, unless the latch gave one at admission. */
+	if (!ret && !latched)
 		cipc_take(ch, cf, it);
-	} else if (ch->dead) {
+	else if (ret && ch->dead)
 		ret = -ENODEV;
-	} else if (READ_ONCE(w->expired)) {
+	else if (ret && READ_ONCE(w->expired))
 		ret = -ETIMEDOUT;
-	}
 	/* After the take: a draining reinit may go on once no item is owed. */
 	*wake = ch->draining;
 	return ret;
