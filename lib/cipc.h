@@ -255,9 +255,9 @@ int cipc_channel_reinit(struct cipc_channel *ch);
  *             and @p seq NULL this is one write(2), atomic with respect to
  *             cipc_channel_set_mode(); otherwise the library reads the
  *             mode, then signals, so a mode set meanwhile may not apply)
- * @param seq  if not NULL, receives the signal's sequence number (also
- *             for a complete() in the "all" state, whose message is
- *             discarded)
+ * @param seq  if not NULL, receives the signal's sequence number; 0 for
+ *             a complete() in the "all" state, which changes nothing (its
+ *             message is discarded)
  * @return 0, or -1 with errno: EAGAIN a message and the queue is full
  *         (queue_depth messages not yet taken; nothing changed: retry
  *         once a waiter has taken one), EMSGSIZE len > msg_max, EINVAL bad

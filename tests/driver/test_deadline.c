@@ -59,39 +59,6 @@
  */
 #define OVERSHOOT_SLACK_US	250
 
-/* ---- ABI-neutral fixture (see test_latch.c) ---------------------------- */
-
-static void deadline_fixture(void)
-{
-	unsigned int n = param_channels();
-
-	for (unsigned int c = 0; c < n; c++) {
-		uint64_t deadline = now_ms() + SETTLE_MS;
-		int fd = chan_open(c, O_RDWR);
-
-		while (sysfs_ull(c, "waiters") != 0) {
-			ck_assert_msg(now_ms() < deadline, "cipc%u: waiters "
-				      "left over by a previous test", c);
-			sleep_ms(1);
-		}
-		ck_assert_msg(ioc_reinit(fd) == 0, "cipc%u: REINIT: %s", c,
-			      errname(errno));
-		ck_assert_msg(ioc_set_mode(fd, CIPC_MODE_ONE) == 0,
-			      "cipc%u: SET_MODE: %s", c, errname(errno));
-		ck_assert_msg(ioc_reset_stats(fd) == 0,
-			      "cipc%u: RESET_STATS: %s", c, errname(errno));
-		close(fd);
-	}
-}
-
-static TCase *deadline_tcase(const char *name, double timeout_s)
-{
-	TCase *tc = tcase_create(name);
-
-	tcase_add_checked_fixture(tc, deadline_fixture, NULL);
-	tcase_set_timeout(tc, timeout_s);
-	return tc;
-}
 
 /* ---- helpers ---------------------------------------------------------- */
 
@@ -867,8 +834,8 @@ END_TEST
 Suite *deadline_suite(void)
 {
 	Suite *s = suite_create("deadline");
-	TCase *tc = deadline_tcase("deadline", TEST_TIMEOUT_S);
-	TCase *precision = deadline_tcase("deadline_precision",
+	TCase *tc = abi_neutral_tcase("deadline", TEST_TIMEOUT_S);
+	TCase *precision = abi_neutral_tcase("deadline_precision",
 					  RACE_TIMEOUT_S);
 
 	tcase_add_test(tc, test_abstime_past);

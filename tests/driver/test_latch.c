@@ -44,45 +44,6 @@
 /* It must have been woken well before (TCG wake-ups take 0.1 to 6 ms). */
 #define POLLER_WOKEN_MS		400
 
-/* ---- ABI-neutral fixture ---------------------------------------------- */
-
-/*
- * Every channel: no waiter, REINIT, mode one, stats reset. Uses only calls
- * whose ABI is the same in the old driver (sysfs waiters, _IO/_IOW(u32)
- * ioctls), so that a run against the old module reaches the tests.
- */
-static void latch_fixture(void)
-{
-	unsigned int n = param_channels();
-
-	for (unsigned int c = 0; c < n; c++) {
-		uint64_t deadline = now_ms() + SETTLE_MS;
-		int fd = chan_open(c, O_RDWR);
-
-		while (sysfs_ull(c, "waiters") != 0) {
-			ck_assert_msg(now_ms() < deadline, "cipc%u: waiters "
-				      "left over by a previous test", c);
-			sleep_ms(1);
-		}
-		ck_assert_msg(ioc_reinit(fd) == 0, "cipc%u: REINIT: %s", c,
-			      errname(errno));
-		ck_assert_msg(ioc_set_mode(fd, CIPC_MODE_ONE) == 0,
-			      "cipc%u: SET_MODE: %s", c, errname(errno));
-		ck_assert_msg(ioc_reset_stats(fd) == 0,
-			      "cipc%u: RESET_STATS: %s", c, errname(errno));
-		close(fd);
-	}
-}
-
-static TCase *latch_tcase(const char *name, double timeout_s)
-{
-	TCase *tc = tcase_create(name);
-
-	tcase_add_checked_fixture(tc, latch_fixture, NULL);
-	tcase_set_timeout(tc, timeout_s);
-	return tc;
-}
-
 /* ---- helpers ---------------------------------------------------------- */
 
 static bool readable_now(int fd)
@@ -560,8 +521,8 @@ END_TEST
 Suite *latch_suite(void)
 {
 	Suite *s = suite_create("latch");
-	TCase *tc = latch_tcase("latch", TEST_TIMEOUT_S);
-	TCase *rounds = latch_tcase("latch_rounds", RACE_TIMEOUT_S);
+	TCase *tc = abi_neutral_tcase("latch", TEST_TIMEOUT_S);
+	TCase *rounds = abi_neutral_tcase("latch_rounds", RACE_TIMEOUT_S);
 
 	tcase_add_test(tc, test_latch_sigio);
 	tcase_add_test(tc, test_latch_once_latest);

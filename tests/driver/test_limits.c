@@ -39,39 +39,6 @@
 /* Faults allowed per round trip: < 0.01, i.e. < 20 in 2000 rounds. */
 #define MAX_FAULTS		(PINGPONG_ROUNDS / 100)
 
-/* ---- ABI-neutral fixture (see test_latch.c) ---------------------------- */
-
-static void limits_fixture(void)
-{
-	unsigned int n = param_channels();
-
-	for (unsigned int c = 0; c < n; c++) {
-		uint64_t deadline = now_ms() + SETTLE_MS;
-		int fd = chan_open(c, O_RDWR);
-
-		while (sysfs_ull(c, "waiters") != 0) {
-			ck_assert_msg(now_ms() < deadline, "cipc%u: waiters "
-				      "left over by a previous test", c);
-			sleep_ms(1);
-		}
-		ck_assert_msg(ioc_reinit(fd) == 0, "cipc%u: REINIT: %s", c,
-			      errname(errno));
-		ck_assert_msg(ioc_set_mode(fd, CIPC_MODE_ONE) == 0,
-			      "cipc%u: SET_MODE: %s", c, errname(errno));
-		ck_assert_msg(ioc_reset_stats(fd) == 0,
-			      "cipc%u: RESET_STATS: %s", c, errname(errno));
-		close(fd);
-	}
-}
-
-static TCase *limits_tcase(const char *name, double timeout_s)
-{
-	TCase *tc = tcase_create(name);
-
-	tcase_add_checked_fixture(tc, limits_fixture, NULL);
-	tcase_set_timeout(tc, timeout_s);
-	return tc;
-}
 
 /* The channels the module was loaded with, before and after each test. */
 static TCase *limits_ctl_tcase(const char *name, double timeout_s)
@@ -462,7 +429,7 @@ END_TEST
 Suite *limits_suite(void)
 {
 	Suite *s = suite_create("limits");
-	TCase *tc = limits_tcase("limits", TEST_TIMEOUT_S);
+	TCase *tc = abi_neutral_tcase("limits", TEST_TIMEOUT_S);
 	TCase *ctl = limits_ctl_tcase("limits_ctl", RACE_TIMEOUT_S);
 
 	tcase_add_test(tc, test_minflt_read_write);

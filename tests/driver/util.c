@@ -1303,3 +1303,35 @@ int reap_pid(pid_t pid, unsigned int timeout_ms)
 		sleep_ms(1);
 	}
 }
+
+void fixture_abi_neutral(void)
+{
+	unsigned int n = param_channels();
+
+	for (unsigned int c = 0; c < n; c++) {
+		uint64_t deadline = now_ms() + SETTLE_MS;
+		int fd = chan_open(c, O_RDWR);
+
+		while (sysfs_ull(c, "waiters") != 0) {
+			ck_assert_msg(now_ms() < deadline, "cipc%u: waiters "
+				      "left over by a previous test", c);
+			sleep_ms(1);
+		}
+		ck_assert_msg(ioc_reinit(fd) == 0, "cipc%u: REINIT: %s", c,
+			      errname(errno));
+		ck_assert_msg(ioc_set_mode(fd, CIPC_MODE_ONE) == 0,
+			      "cipc%u: SET_MODE: %s", c, errname(errno));
+		ck_assert_msg(ioc_reset_stats(fd) == 0,
+			      "cipc%u: RESET_STATS: %s", c, errname(errno));
+		close(fd);
+	}
+}
+
+TCase *abi_neutral_tcase(const char *name, double timeout_s)
+{
+	TCase *tc = tcase_create(name);
+
+	tcase_add_checked_fixture(tc, fixture_abi_neutral, NULL);
+	tcase_set_timeout(tc, timeout_s);
+	return tc;
+}

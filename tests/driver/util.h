@@ -196,6 +196,14 @@ void chan_clean(unsigned int chan);
 void fixture_clean_all(void);
 
 /* A TCase with the cleaning fixture and a timeout. */
+/*
+ * The fixture of the suites that must also reach their tests on a driver
+ * of the old ABI (to show that they fail there for the right reason):
+ * every channel without waiters, REINIT, mode one, stats reset, through
+ * calls whose ABI did not change (sysfs waiters, _IO/_IOW(u32) ioctls).
+ */
+void fixture_abi_neutral(void);
+TCase *abi_neutral_tcase(const char *name, double timeout_s);
 TCase *chan_tcase(const char *name, double timeout_s);
 
 /*

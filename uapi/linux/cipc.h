@@ -224,9 +224,10 @@ struct cipc_signal {
  * @pad:        must be zero
  * @reserved:   must be zero
  *
- * The message buffer (its first and last byte) and this structure are
- * checked to be writable before the wait: a bad pointer fails with EFAULT
- * and takes nothing. Only a buffer unmapped during the wait, or one with an
+ * The message buffer and this structure are checked to be writable before
+ * the wait (the driver reads and writes back the first and the last byte
+ * of each: no page is faulted in): a bad pointer fails with EFAULT and
+ * takes nothing. Only a buffer unmapped during the wait, or one with an
  * unmapped page inside, fails with EFAULT after the wait took its count.
  */
 struct cipc_wait {
