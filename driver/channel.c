@@ -180,16 +180,6 @@ unsigned int cipc_waiters(const struct cipc_channel *ch)
 	return READ_ONCE(ch->inflight) + READ_ONCE(ch->held);
 }
 
-/* Gives back a slot that cipc_slot_fill() reserved; ch->lock held. */
-static void cipc_slot_unreserve(struct cipc_queue *q, u16 slot, bool all)
-{
-	if (slot == CIPC_SLOT_NONE)
-		return;
-	if (!all)
-		q->reserved--;
-	cipc_slot_put(q, slot);
-}
-
 /* Reserves a slot and fills it from user space; no lock held on return. */
 static int cipc_slot_fill(struct cipc_channel *ch, bool all,
 			  const void __user *umsg, u32 len, u16 *slotp)
@@ -198,13 +188,7 @@ static int cipc_slot_fill(struct cipc_channel *ch, bool all,
 	u16 slot;
 
 	spin_lock(&ch->lock);
-	/* Slots reserved for complete()s count against the depth. */
-	if (!all && q->len + q->reserved >= q->depth)
-		slot = CIPC_SLOT_NONE;
-	else
-		slot = cipc_slot_get(q);
-	if (slot != CIPC_SLOT_NONE && !all)
-		q->reserved++;
+	slot = cipc_slot_reserve(q, !all);
 	if (slot == CIPC_SLOT_NONE)
 		cipc_stat_inc(ch, CIPC_STAT_FULL);
 	spin_unlock(&ch->lock);
@@ -214,7 +198,7 @@ static int cipc_slot_fill(struct cipc_channel *ch, bool all,
 	/* The slot is this caller's alone until it is queued. */
 	if (copy_from_user(cipc_slot(q, slot)->data, umsg, len)) {
 		spin_lock(&ch->lock);
-		cipc_slot_unreserve(q, slot, all);
+		cipc_slot_unreserve(q, slot, !all);
 		spin_unlock(&ch->lock);
 		return -EFAULT;
 	}
@@ -295,20 +279,20 @@ again:
 		*seq = 0;
 		cipc_stat_inc(ch, CIPC_STAT_DISCARDED);
 		cipc_stat_inc(ch, CIPC_STAT_COMPLETE);
-		cipc_slot_unreserve(&ch->queue, slot, all);
+		cipc_slot_unreserve(&ch->queue, slot, !all);
 		spin_unlock(&ch->lock);
 		return 0;
 	} else if (cipc_count(ch) == UINT_MAX - 1 ||
 		   ch->queue.items >= UINT_MAX - 1) {
 		/* The queue counts the items of counts taken, too. */
 		ret = -EOVERFLOW;
-	} else if (has_msg && cipc_queue_full(&ch->queue)) {
+	} else if (has_msg && slot == CIPC_SLOT_NONE &&
+		   cipc_queue_full(&ch->queue)) {
+		/* An empty message; a filled slot has its room reserved. */
 		cipc_stat_inc(ch, CIPC_STAT_FULL);
 		ret = -EAGAIN;
 	} else {
 		*seq = ++ch->seq;
-		if (slot != CIPC_SLOT_NONE)
-			ch->queue.reserved--;
 		cipc_queue_push(&ch->queue, slot, has_msg, *seq);
 		slot = CIPC_SLOT_NONE;
 		complete(&ch->done);
@@ -320,7 +304,7 @@ again:
 		trace_cipc_signal(ch, all ? CIPC_TRACE_COMPLETE_ALL :
 					    CIPC_TRACE_COMPLETE, *seq, len);
 	}
-	cipc_slot_unreserve(&ch->queue, slot, all);
+	cipc_slot_unreserve(&ch->queue, slot, !all);
 	spin_unlock(&ch->lock);
 
 	if (!ret) {

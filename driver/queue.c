@@ -70,13 +70,8 @@ struct cipc_slot *cipc_slot(struct cipc_queue *q, u16 slot)
 	return (struct cipc_slot *)(q->pool + (size_t)slot * q->stride);
 }
 
-/**
- * cipc_slot_get() - reserve a free slot, with one reference
- * @q: the queue
- *
- * Return: its index, or CIPC_SLOT_NONE if every slot is in use.
- */
-u16 cipc_slot_get(struct cipc_queue *q)
+/* A free slot, with one reference; CIPC_SLOT_NONE if every slot is in use. */
+static u16 cipc_slot_get(struct cipc_queue *q)
 {
 	u16 slot;
 
@@ -103,27 +98,67 @@ void cipc_slot_put(struct cipc_queue *q, u16 slot)
  * cipc_queue_full() - whether a complete() with a message must be refused
  * @q: the queue
  *
- * Return: true when depth messages are queued.
+ * Return: true when depth messages are queued or have a slot reserved.
  */
 bool cipc_queue_full(const struct cipc_queue *q)
 {
-	return q->len >= q->depth;
+	return q->len + q->reserved >= q->depth;
+}
+
+/**
+ * cipc_slot_reserve() - a free slot to fill, with one reference
+ * @q:      the queue
+ * @queued: for a complete(): the slot counts against the depth until it
+ *          is queued or given back, so that its cipc_queue_push() always
+ *          finds room and two slots always remain for complete_all()
+ *
+ * Return: its index, or CIPC_SLOT_NONE if the queue is full (@queued) or
+ * every slot is in use.
+ */
+u16 cipc_slot_reserve(struct cipc_queue *q, bool queued)
+{
+	u16 slot;
+
+	if (queued && cipc_queue_full(q))
+		return CIPC_SLOT_NONE;
+	slot = cipc_slot_get(q);
+	if (slot != CIPC_SLOT_NONE && queued)
+		q->reserved++;
+	return slot;
+}
+
+/**
+ * cipc_slot_unreserve() - give back a slot that was not queued
+ * @q:      the queue
+ * @slot:   as cipc_slot_reserve() returned it; CIPC_SLOT_NONE is ignored
+ * @queued: as given to cipc_slot_reserve()
+ */
+void cipc_slot_unreserve(struct cipc_queue *q, u16 slot, bool queued)
+{
+	if (slot == CIPC_SLOT_NONE)
+		return;
+	if (queued)
+		q->reserved--;
+	cipc_slot_put(q, slot);
 }
 
 /**
  * cipc_queue_push() - queue the item of a complete()
  * @q:       the queue
- * @slot:    the message's slot (its reference passes to the queue), or
- *           CIPC_SLOT_NONE
+ * @slot:    the message's slot, reserved for the queue (its reference and
+ *           its room pass to the queue), or CIPC_SLOT_NONE
  * @has_msg: whether the signal has a message (empty if @slot is none)
  * @seq:     its sequence number, the next after the last item queued
  *
- * A complete() with a message needs !cipc_queue_full(); without one it
- * needs no room.
+ * A message in a reserved slot has its room; an empty one needs
+ * !cipc_queue_full(); a complete() without a message needs no room.
  */
 void cipc_queue_push(struct cipc_queue *q, u16 slot, bool has_msg, u64 seq)
 {
 	struct cipc_qent *e;
+
+	if (slot != CIPC_SLOT_NONE)
+		q->reserved--;
 
 	if (!q->items)
 		q->head_seq = seq;

@@ -311,7 +311,7 @@ int cipc_wait(struct cipc_file *cf, const struct cipc_deadline *dl,
 {
 	struct cipc_channel *ch = cf->ch;
 	struct cipc_waiter w;
-	bool held = false, wake;
+	bool held = false, wake = false;
 	u64 gate = 0;
 	int ret;
 
@@ -368,20 +368,19 @@ int cipc_wait(struct cipc_file *cf, const struct cipc_deadline *dl,
 	w.task = current;
 	w.expired = false;
 	list_add_tail(&w.node, &ch->waiters);
+	/* Counted as started before it sleeps: see cipc_stats_reset(). */
 	cipc_stat_inc(ch, CIPC_STAT_WAIT);
 	ret = cipc_block(cf, dl, &w, held, gate, it, &wake);
+	goto end;
+
+out:
+	cipc_stat_inc(ch, CIPC_STAT_WAIT);
+end:
 	cipc_wait_ended(ch, ret);
 	trace_cipc_wait_end(ch, ret);
 	spin_unlock(&ch->lock);
 	if (wake)
 		cipc_wake(ch);
-	return ret;
-
-out:
-	cipc_stat_inc(ch, CIPC_STAT_WAIT);
-	cipc_wait_ended(ch, ret);
-	trace_cipc_wait_end(ch, ret);
-	spin_unlock(&ch->lock);
 	return ret;
 }
 
