@@ -11,7 +11,8 @@ KVER ?= $(shell uname -r)
 KDIR ?= /lib/modules/$(KVER)/build
 
 # Kernels of the test matrix (tests/vm/flavours); FLAVOURS="6.1" for one.
-FLAVOURS ?= $(shell awk '!/^\#/ && NF { print $$1 }' $(TOP)/tests/vm/flavours)
+# The debug kernel (KASAN, lockdep...) is built from source, not part of it.
+FLAVOURS ?= $(shell awk '!/^\#/ && NF && $$2 !~ /^src:/ { print $$1 }' $(TOP)/tests/vm/flavours)
 # The kernel `make demo` boots.
 DEMO_KERNEL ?= 6.12
 
@@ -36,12 +37,13 @@ BUILD_DEPS := build-essential pkgconf libkmod-dev
 # and `make check` install what is missing first.
 DEPS := $(BUILD_DEPS) check sparse kmod valgrind \
 	python3 groff-base man-db \
-	libelf-dev bc flex bison dwarves \
+	libelf-dev libssl-dev bc flex bison dwarves ccache cppcheck \
 	qemu-system-x86 busybox-static cpio xz-utils zstd debootstrap shellcheck \
 	udev util-linux \
 	debhelper dh-dkms dpkg-dev lintian
 
 .PHONY: all help userspace tests module module-% check check-host lint demo \
+	check-debug check-stress \
 	deps install uninstall dkms-install dkms-uninstall dkms-source \
 	check-fresh check-packages check-install clean distclean
 
@@ -72,11 +74,15 @@ help:
 	@echo "make module-F     cipc.ko for a test kernel F: $(FLAVOURS)"
 	@echo "make demo         boot a throwaway VM ($(DEMO_KERNEL)) and show a waiter released"
 	@echo "make check        lint, then every suite on every kernel: $(FLAVOURS)"
+	@echo "make check-debug  every suite on the debug kernel (KASAN, lockdep...; built once: ~40 min cold)"
+	@echo "make check-stress kill storms, removal under load, load/unload cycles, fault injection"
+	@echo "                  and the seeded fuzzer on every kernel and the debug kernel"
 	@echo "make check-host   the library's and cipcctl's tests that need no module"
 	@echo "make check-fresh  README's make demo, as a sudo user, on a fresh Debian 12 (chroot; root)"
 	@echo "make check-packages  the packages installed, built by DKMS, loaded, booted, purged (root)"
 	@echo "make deb          the Debian packages, into build/deb/"
-	@echo "make lint         checkpatch --strict on the driver and uapi, shellcheck"
+	@echo "make lint         checkpatch --strict on the driver and uapi, shellcheck, cppcheck and"
+	@echo "                  gcc -fanalyzer on libcipc and cipcctl"
 	@echo "make deps         install the Debian packages the project needs"
 
 include $(TOP)/lib/lib.mk
@@ -85,10 +91,13 @@ include $(TOP)/tests/driver/driver.mk
 include $(TOP)/tests/lib/lib-tests.mk
 include $(TOP)/tests/tools/tools-tests.mk
 include $(TOP)/tests/measure/measure.mk
+include $(TOP)/tests/fuzz/fuzz.mk
+include $(TOP)/tests/stress/stress.mk
 
 # The library, cipcctl, and the suites that run in the test VMs.
 tests: $(BUILD)/tests/cipc-driver-tests $(BUILD)/tests/cipc-lib-tests \
-	$(BUILD)/tests/cipc-tools-tests $(BUILD)/tests/cipc-measure
+	$(BUILD)/tests/cipc-tools-tests $(BUILD)/tests/cipc-measure \
+	$(BUILD)/tests/cipc-fuzz $(BUILD)/tests/cipc-stress
 userspace: all tests
 
 module:
@@ -105,8 +114,10 @@ lint: $(BUILD)/.deps
 		| tee $(BUILD)/checkpatch.log
 	@! grep -q '^[^ ]*:[0-9]*: ' $(BUILD)/checkpatch.log
 	$(TOP)/scripts/check-debian-version
+	$(TOP)/scripts/static-check
 	shellcheck $(filter-out %.mk,$(wildcard $(TOP)/scripts/*)) $(TOP)/tests/check $(TOP)/tests/vm/kernel \
 		$(TOP)/tests/vm/run $(TOP)/tests/vm/guest $(TOP)/tests/vm/guest-check \
+		$(TOP)/tests/vm/guest-stress $(TOP)/tests/vm/debug-kernel $(TOP)/tests/vm/boot-flakes \
 		$(TOP)/tests/udev/udev-rule-test $(TOP)/tests/abi/abi-doc-test \
 		$(TOP)/tests/fresh/run \
 		$(TOP)/tests/install/check \
@@ -118,6 +129,19 @@ lint: $(BUILD)/.deps
 # every VM suite on every kernel.
 check: $(BUILD)/.deps lint userspace check-host
 	$(TOP)/tests/check $(FLAVOURS)
+
+# Every suite on the debug kernel (tests/vm/debug-kernel builds it from
+# linux-source-6.12 once per machine: about 40 minutes on 2 cores, cold).
+# DEBUG_SUITES="cipc-driver-tests" for some of them (tests/vm/guest-check).
+DEBUG_SUITES ?=
+check-debug: $(BUILD)/.deps userspace
+	CIPC_CHECK_SUITES="$(DEBUG_SUITES)" $(TOP)/tests/check debug
+
+# The stress scenarios and the seeded fuzzer (tests/vm/guest-stress) on
+# every kernel of the matrix and on the debug kernel; a table at the end.
+STRESS_FLAVOURS ?= $(FLAVOURS) debug
+check-stress: $(BUILD)/.deps userspace
+	$(TOP)/tests/check --stress $(STRESS_FLAVOURS)
 
 check-host: check-lib-host check-tools-host check-install
 

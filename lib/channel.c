@@ -384,6 +384,7 @@ CIPC_API ssize_t cipc_list_channels(unsigned int *indexes, size_t max)
 		long long idx;
 
 		errno = 0;
+		/* cppcheck-suppress readdirCalled ; readdir_r is deprecated */
 		de = readdir(dir);
 		if (!de) {
 			if (errno)

@@ -386,6 +386,7 @@ static int class_channels(unsigned int **indices)
 			return -1;
 		die(CIPC_CLASS_DIR ": %s", errno_text(errno, e, sizeof(e)));
 	}
+	/* cppcheck-suppress readdirCalled ; readdir_r is deprecated */
 	while ((de = readdir(d)) != NULL) {
 		unsigned int v;
 
@@ -1277,7 +1278,7 @@ static int cmd_complete(int argc, char **argv)
 			depth = cipc_channel_info_get_queue_depth(info);
 			cipc_channel_info_free(info);
 		}
-		if (err == EMSGSIZE && msg_max)
+		if (err == EMSGSIZE && msg && msg_max)
 			die("%s: message too long: %zu bytes, msg_max is %zu",
 			    channel_name(&arg), strlen(msg), msg_max);
 		if (err == EAGAIN && depth)
@@ -1885,6 +1886,7 @@ static unsigned int channel_users(void)
 	proc = opendir("/proc");
 	if (!proc)
 		return 0;
+	/* cppcheck-suppress readdirCalled ; readdir_r is deprecated */
 	while ((de = readdir(proc)) != NULL) {
 		char path[300];
 		struct dirent *fe;
@@ -1898,6 +1900,7 @@ static unsigned int channel_users(void)
 		fds = opendir(path);
 		if (!fds)
 			continue;
+		/* cppcheck-suppress readdirCalled ; readdir_r is deprecated */
 		while ((fe = readdir(fds)) != NULL) {
 			struct stat st;
 
@@ -2180,6 +2183,7 @@ static size_t module_params(struct param *p, size_t max)
 	d = opendir(CIPC_MODULE_DIR "/parameters");
 	if (!d)
 		return 0;
+	/* cppcheck-suppress readdirCalled ; readdir_r is deprecated */
 	while ((de = readdir(d)) != NULL && n < max) {
 		size_t len = strlen(de->d_name);
 		char path[400];

@@ -194,6 +194,7 @@ const char *diag_permission(const char *node, char *buf, size_t size)
 const char *diag_permission_group(const char *node, const char *group,
 				  char *buf, size_t size)
 {
+	/* cppcheck-suppress getpwuidCalled ; single-threaded tool */
 	struct passwd *pw = getpwuid(geteuid());
 	const char *user = pw && pw->pw_name ? pw->pw_name : "USER";
 	char name[64];
@@ -206,6 +207,7 @@ const char *diag_permission_group(const char *node, const char *group,
 		snprintf(buf, size, "are you root?");
 		return buf;
 	}
+	/* cppcheck-suppress getgrnamCalled ; single-threaded tool */
 	gr = getgrnam(group);
 	if (!gr) {
 		snprintf(buf, size, "group %s does not exist: create it "
@@ -221,6 +223,7 @@ const char *diag_permission_group(const char *node, const char *group,
 	if (pw && pw->pw_gid == gid)
 		member = true;
 	if (st.st_gid != gid) {
+		/* cppcheck-suppress getgrgidCalled ; single-threaded tool */
 		gr = getgrgid(st.st_gid);
 		snprintf(name, sizeof(name), "%s", gr ? gr->gr_name : "");
 		if (!*name)

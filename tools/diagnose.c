@@ -144,6 +144,7 @@ static bool dkms_version(char *ver, size_t size)
 	dir = opendir(path);
 	if (!dir)
 		return false;
+	/* cppcheck-suppress readdirCalled ; readdir_r is deprecated */
 	while ((de = readdir(dir)) != NULL) {
 		const char *n = de->d_name;
 
@@ -191,6 +192,7 @@ static enum dkms_build dkms_kernel_dir(const char *ver, const char *kver,
 	d = opendir(path);
 	if (!d)
 		return DKMS_NOT_BUILT;
+	/* cppcheck-suppress readdirCalled ; readdir_r is deprecated */
 	while (state != DKMS_BUILT && (de = readdir(d)) != NULL) {
 		char rel[DIAG_PATH_MAX], abs[DIAG_PATH_MAX * 2];
 		struct stat st;

@@ -47,6 +47,19 @@ uint64_t now_ms(void)
 	return now_ns() / NS_PER_MS;
 }
 
+unsigned int timeout_multiplier(void)
+{
+	const char *env = getenv("CK_TIMEOUT_MULTIPLIER");
+	char *end;
+	unsigned long m;
+
+	if (!env || !*env)
+		return 1;
+	errno = 0;
+	m = strtoul(env, &end, 10);
+	return errno || *end || m < 1 || m > 100 ? 1 : (unsigned int)m;
+}
+
 void sleep_ms(unsigned int ms)
 {
 	struct timespec ts = {

@@ -76,6 +76,12 @@ const char *errname(int err);
 
 uint64_t now_ns(void);			/* CLOCK_MONOTONIC */
 uint64_t now_ms(void);
+/*
+ * CK_TIMEOUT_MULTIPLIER (Check scales the tcase timeouts by it; a slow
+ * kernel, the debug one, sets it): a test's own guard against running
+ * into its tcase timeout scales with it too. 1 when unset or invalid.
+ */
+unsigned int timeout_multiplier(void);
 void sleep_ms(unsigned int ms);		/* only as a polling interval */
 
 /* ---- module parameters and paths ------------------------------------- */

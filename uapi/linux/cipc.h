@@ -32,15 +32,20 @@
  *    travel as __u64;
  *  - fields named reserved/pad and unknown bits of flags must be zero on
  *    input, otherwise the call fails with EINVAL and changes nothing;
- *  - a bad user pointer fails with EFAULT, an unknown command with ENOTTY;
+ *  - a bad user pointer fails with EFAULT, an unknown command with ENOTTY
+ *    (a command of another magic is ENOTTY even on a removed channel);
  *  - waiting (CIPC_IOC_WAIT, CIPC_IOC_TRYWAIT, read(2)) needs a file opened
  *    for reading; signalling (CIPC_IOC_COMPLETE, CIPC_IOC_COMPLETE_ALL,
  *    write(2)), CIPC_IOC_REINIT and CIPC_IOC_SET_MODE need a file opened for
  *    writing; EBADF otherwise. Queries work on any open file;
  *  - once its channel is removed, every operation on an open file fails
  *    with ENODEV (poll reports EPOLLERR | EPOLLHUP), and blocked waiters
- *    that no signal released return ENODEV at once; only write(2) on a file not opened for writing
- *    fails with EBADF, which the VFS checks first.
+ *    that no signal released return ENODEV at once;
+ *  - the VFS checks read(2) and write(2) before the driver sees them, so
+ *    that, removed channel or not, read(2) on a file not opened for reading
+ *    and write(2) on one not opened for writing fail with EBADF, and a
+ *    buffer it rejects (a kernel address, or n reaching past the end of the
+ *    address space) with EFAULT, before any size or state check.
  *
  * Notification. A file with O_ASYNC set (fcntl(F_SETFL)) and an owner
  * (F_SETOWN) delivers a signal to the owner on every complete and
@@ -211,7 +216,8 @@ struct cipc_signal {
  *              caller's timer slack, as clock_nanosleep(2) does: the wait
  *              never ends before the deadline. Must be 0 for
  *              CIPC_IOC_TRYWAIT, and so must @flags and @clockid
- * @msg:        in: user buffer for the message, or 0 for none
+ * @msg:        in: user buffer for the message, or 0 for none (then
+ *              @msg_size must be 0: EINVAL)
  * @msg_size:   in: size of that buffer; a longer message is truncated
  * @msg_len:    out: full length of the message (may exceed @msg_size)
  * @generation: out: the channel's generation when the signal was sent
