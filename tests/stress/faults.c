@@ -432,7 +432,16 @@ void run_faults(void)
 	touch_stack();
 	if (mlockall(MCL_CURRENT | MCL_FUTURE))
 		st_note(S, "mlockall: %s", errname(errno));
+	kmsg_known_trace_bug = true;
 	phases();
+	kmsg_known_trace_bug = false;
+	if (kmsg_known_trace_warnings)
+		st_note(S, "%u WARNINGs of kernel/trace/trace_events.c, a kernel "
+			"bug and not cipc's: a failure injected into the "
+			"registration of the module's trace events at load "
+			"(event_define_fields) is warned about there and again "
+			"in event_file_put() when the module goes",
+			kmsg_known_trace_warnings);
 	munlockall();
 	if (printk_saved[0])
 		write_file_str("/proc/sys/kernel/printk", printk_saved);

@@ -27,8 +27,9 @@
  *   (B) the channel is removed: the REINIT returns ENODEV at once; W, once
  *       released, succeeds with the COMPLETE_ALL's message (it was
  *       released before the removal);
- *   (C) the REINIT caller is SIGKILLed: it must die within KILL_MS,
- *       nothing may change (generation, the "all" state, seq, the reinit
+ *   (C) the REINIT caller is SIGKILLed: it must die within KILL_MS, the
+ *       hog still spinning (the drain did not end by itself), nothing
+ *       may change (generation, the "all" state, seq, the reinit
  *       counter, W still waiting); W then succeeds, and a REINIT after it
  *       returns 0 at once.
  *

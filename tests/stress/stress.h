@@ -214,6 +214,14 @@ int kmsg_check(int fd, const char *scen, bool allow_alloc,
 /* The text of the next record, NULL at the end (*lost: records were
  * overwritten meanwhile); rec is its buffer. */
 const char *kmsg_next(int fd, char *rec, size_t size, bool *lost);
+/*
+ * Set while the faults scenario injects: the WARNINGs of
+ * kernel/trace/trace_events.c (a kernel bug that injected failures in the
+ * registration of a module's trace events trigger, see kstate.c) are
+ * counted in kmsg_known_trace_warnings instead of failing.
+ */
+extern bool kmsg_known_trace_bug;
+extern unsigned int kmsg_known_trace_warnings;
 /* kmsg_check() of one line: true (and printed) if it is a report. */
 bool kmsg_line_bad(const char *scen, const char *msg, bool allow_alloc,
 		   unsigned int *alloc_reports);
