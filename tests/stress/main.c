@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 bool st_quick;
+unsigned int st_slow = 1;
 struct st_table st_table;
 
 static const struct scenario {
@@ -61,6 +62,10 @@ int main(int argc, char **argv)
 	struct rlimit rl;
 	int err;
 
+	const char *mult = getenv("CK_TIMEOUT_MULTIPLIER");
+
+	if (mult && atoi(mult) > 1 && atoi(mult) <= 100)
+		st_slow = (unsigned int)atoi(mult);
 	for (int i = 1; i < argc; i++) {
 		size_t j;
 

@@ -30,12 +30,14 @@
 
 /*
  * Generous deadlines: under TCG a wake-up takes 0.1 to 6 ms and absolute
- * times drift by 30 %; these only bound a hang.
+ * times drift by 30 %; these only bound a hang. Scaled by st_slow, the
+ * CK_TIMEOUT_MULTIPLIER that tests/check sets for the debug kernel (4).
  */
-#define SETTLE_MS	10000U	/* a state the test waits for (blocked, 0) */
-#define RELEASE_MS	10000U	/* a released or removed waiter returns */
-#define REAP_MS		20000U	/* SIGKILLed processes are all reaped */
-#define MODULE_MS	20000U	/* module unload, load, nodes settle */
+extern unsigned int st_slow;
+#define SETTLE_MS	(10000U * st_slow) /* a state waited for (blocked, 0) */
+#define RELEASE_MS	(10000U * st_slow) /* a released or removed waiter returns */
+#define REAP_MS		(20000U * st_slow) /* SIGKILLed processes are all reaped */
+#define MODULE_MS	(20000U * st_slow) /* module unload, load, nodes settle */
 
 /* ---- the run --------------------------------------------------------- */
 
