@@ -58,6 +58,26 @@ static const struct {
 
 #define NSYSFS (int)(sizeof(fz_sysfs) / sizeof(fz_sysfs[0]))
 
+/*
+ * Which of the driver core's power/ files a device has depends on the
+ * kernel's configuration (CONFIG_PM...): a file the control device (a misc
+ * device, there as long as the module) lacks is not fuzzed.
+ */
+static bool fz_present(int i)
+{
+	static signed char known[NSYSFS];	/* 0 unknown, 1 yes, -1 no */
+	char path[96];
+
+	if (fz_sysfs[i].type != SF_CORE && fz_sysfs[i].type != SF_CORE_EIO)
+		return true;
+	if (!known[i]) {
+		snprintf(path, sizeof(path), "/sys/class/misc/cipc-control/%s",
+			 fz_sysfs[i].name);
+		known[i] = access(path, F_OK) == 0 ? 1 : -1;
+	}
+	return known[i] > 0;
+}
+
 static const char *fz_bad_content(int type, const char *b, unsigned int idx)
 {
 	unsigned long long v;
@@ -99,6 +119,8 @@ void fz_op_sysfs_read(struct fz_worker *wk)
 	const char *why;
 	long ret;
 
+	if (!fz_present(i))
+		return;
 	if (cond & C_NONODE)	/* no sysfs directory to read */
 		idx = fz_fallback_index(&cond);
 	if (fz_sysfs[i].type == SF_WO)
